@@ -1,0 +1,1 @@
+"""Search support: Vietnamese text normalisation and search keys."""
