@@ -1,0 +1,172 @@
+"""Admin for the registry, open to the secretariat as well as the administrator.
+
+Staff status is still needed to enter the admin site; within it, registry
+managers get full rights on these models and leadership read-only access,
+without per-model permissions to hand out. Organisations and users are chosen
+with plain widgets: autocomplete would need rights on those models' admins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.experts.access import can_manage_registry, can_read_registry
+from thamvan.experts.models import (
+    Affiliation,
+    Expert,
+    ExpertImport,
+    ExpertSpecialty,
+    Specialty,
+    UnavailablePeriod,
+)
+
+
+class RegistryPermissions:
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_read_registry(request.user)  # type: ignore[arg-type]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_read_registry(request.user)  # type: ignore[arg-type]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_registry(request.user)  # type: ignore[arg-type]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_registry(request.user)  # type: ignore[arg-type]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_manage_registry(request.user)  # type: ignore[arg-type]
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(RegistryPermissions, admin.ModelAdmin):
+    list_display = ["name", "slug", "display_order", "is_active"]
+    list_editable = ["display_order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "name_key", "slug"]
+    ordering = ["display_order", "name_key"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Matching and exports refer to specialties by slug; it is fixed once created.
+        return ["slug"] if obj is not None else []
+
+
+class ExpertSpecialtyInline(RegistryPermissions, admin.TabularInline):
+    model = ExpertSpecialty
+    extra = 0
+    autocomplete_fields = ["specialty"]
+
+
+class AffiliationInline(RegistryPermissions, admin.TabularInline):
+    model = Affiliation
+    extra = 0
+
+
+class UnavailablePeriodInline(RegistryPermissions, admin.TabularInline):
+    model = UnavailablePeriod
+    extra = 0
+
+
+class IsSeniorFilter(admin.SimpleListFilter):
+    title = _("seniority")
+    parameter_name = "senior"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Senior")), ("no", _("Not senior"))]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() == "yes":
+            return queryset.senior()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=queryset.senior().values("pk"))
+        return queryset
+
+
+@admin.register(Expert)
+class ExpertAdmin(RegistryPermissions, admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "academic_rank",
+        "degree",
+        "membership_number",
+        "email",
+        "home_organization",
+        "is_active",
+    ]
+    list_filter = [
+        "is_active",
+        "academic_rank",
+        "degree",
+        IsSeniorFilter,
+        "home_organization",
+        "specialties",
+    ]
+    search_fields = ["full_name", "search_key", "membership_number", "email", "phone"]
+    list_select_related = ["home_organization"]
+    raw_id_fields = ["user"]
+    inlines = [ExpertSpecialtyInline, AffiliationInline, UnavailablePeriodInline]
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["sort_key"]
+
+
+@admin.register(Affiliation)
+class AffiliationAdmin(RegistryPermissions, admin.ModelAdmin):
+    list_display = ["expert", "organization", "position", "start_date", "end_date"]
+    list_filter = [("end_date", admin.EmptyFieldListFilter), "organization__kind"]
+    search_fields = ["expert__full_name", "expert__search_key", "organization__name", "position"]
+    list_select_related = ["expert", "organization"]
+    autocomplete_fields = ["expert"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(UnavailablePeriod)
+class UnavailablePeriodAdmin(RegistryPermissions, admin.ModelAdmin):
+    list_display = ["expert", "start_date", "end_date", "reason"]
+    search_fields = ["expert__full_name", "expert__search_key", "reason"]
+    list_select_related = ["expert"]
+    autocomplete_fields = ["expert"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(ExpertImport)
+class ExpertImportAdmin(RegistryPermissions, admin.ModelAdmin):
+    list_display = [
+        "original_filename",
+        "status",
+        "rows_total",
+        "rows_to_create",
+        "rows_to_update",
+        "rows_with_errors",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["original_filename", "created_by__email", "sha256"]
+    list_select_related = ["created_by"]
+    exclude = ["preview"]
+    readonly_fields = [
+        "status",
+        "file_key",
+        "original_filename",
+        "kind",
+        "size",
+        "sha256",
+        "rows_total",
+        "rows_to_create",
+        "rows_to_update",
+        "rows_with_errors",
+        "file_error",
+        "ignored_headers",
+        "message",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Imports are made through the upload page, which checks the file.
+        return False

@@ -1,0 +1,589 @@
+"""The expert registry: who the association can call on, what they know, where they work.
+
+Affiliations and unavailable periods are dated so that panel formation can ask
+"who was employed by this consultant in the last two years" and "who is free
+during this review" without any other bookkeeping.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connections, models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Collate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.accounts.models import Role
+from thamvan.core.fields import SortKeyField
+from thamvan.core.models import TimeStampedModel
+from thamvan.search.normalize import fold, nfc, slugify_vi, sort_key
+
+if TYPE_CHECKING:
+    from thamvan.accounts.models import User
+
+MIN_CONCURRENT_CONSULTATIONS = 1
+MAX_CONCURRENT_CONSULTATIONS = 20
+DEFAULT_CONCURRENT_CONSULTATIONS = 3
+
+
+def senior_ranks() -> tuple[str, ...]:
+    """Academic ranks that count as senior for panel composition (configuration)."""
+    return tuple(getattr(settings, "EXPERT_SENIOR_RANKS", ("GS", "PGS")))
+
+
+def registry_readers_roles() -> tuple[str, ...]:
+    return (Role.ADMIN, Role.SECRETARIAT, Role.LEADERSHIP)
+
+
+class SpecialtyQuerySet(models.QuerySet["Specialty"]):
+    def active(self) -> SpecialtyQuerySet:
+        return self.filter(is_active=True)
+
+
+class Specialty(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=150,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "Stable identifier used by matching and exports; made from the name when left empty."
+        ),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive specialties stay on existing experts but cannot be chosen anew."),
+    )
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+    name_key = SortKeyField(max_length=150, editable=False, unique=True)
+
+    objects = SpecialtyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["display_order", "name_key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = nfc(self.name).strip()
+        self.description = nfc(self.description)
+        self.name_key = fold(self.name)
+        if not self.slug:
+            self.slug = slugify_vi(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+
+class AcademicRank(models.TextChoices):
+    NONE = "", _("No academic rank")
+    PROFESSOR = "GS", _("Professor (GS.)")
+    ASSOCIATE_PROFESSOR = "PGS", _("Associate professor (PGS.)")
+
+
+class Degree(models.TextChoices):
+    NONE = "", _("No degree or title")
+    DOCTOR_OF_SCIENCE = "TSKH", _("Doctor of Science (TSKH.)")
+    DOCTOR = "TS", _("Doctor (TS.)")
+    MASTER = "ThS", _("Master (ThS.)")
+    ARCHITECT = "KTS", _("Architect (KTS.)")
+    ENGINEER = "KS", _("Engineer (KS.)")
+    BACHELOR = "CN", _("Bachelor (CN.)")
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+class ExpertQuerySet(models.QuerySet["Expert"]):
+    def visible_to(self, user: User) -> ExpertQuerySet:
+        """Registry readers see everyone; an expert sees only their own profile."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(*registry_readers_roles()):
+            return self
+        return self.filter(user=user)
+
+    def active(self) -> ExpertQuerySet:
+        return self.filter(is_active=True)
+
+    def senior(self) -> ExpertQuerySet:
+        return self.filter(academic_rank__in=senior_ranks())
+
+    def search(self, text: str) -> ExpertQuerySet:
+        """Every word of the query, folded, must occur in the name, keywords or number."""
+        queryset = self
+        for word in fold(text).split():
+            queryset = queryset.filter(search_key__contains=word)
+        return queryset
+
+    def by_given_name(self) -> ExpertQuerySet:
+        # Sort keys compare by code point; linguistic collations would skip the
+        # spaces that separate the given name from the rest.
+        if connections[self.db].vendor == "postgresql":
+            return self.order_by(Collate("sort_key", "C"), "pk")
+        return self.order_by("sort_key", "pk")
+
+    def with_specialty(self, specialty: Specialty | int) -> ExpertQuerySet:
+        return self.filter(
+            Exists(ExpertSpecialty.objects.filter(expert=OuterRef("pk"), specialty=specialty))
+        )
+
+    def currently_at(self, organization: Any, on: date | None = None) -> ExpertQuerySet:
+        """Experts with an affiliation to ``organization`` that is current on the day."""
+        return self.filter(
+            Exists(
+                Affiliation.objects.current(on).filter(
+                    expert=OuterRef("pk"), organization=organization
+                )
+            )
+        )
+
+    def available_on(self, day: date) -> ExpertQuerySet:
+        return self.available_between(day, day)
+
+    def unavailable_on(self, day: date) -> ExpertQuerySet:
+        return self.filter(
+            Exists(UnavailablePeriod.objects.overlapping(day, day).filter(expert=OuterRef("pk")))
+        )
+
+    def available_between(self, start: date, end: date) -> ExpertQuerySet:
+        """Experts with no unavailable period overlapping [start, end]."""
+        return self.exclude(
+            Exists(UnavailablePeriod.objects.overlapping(start, end).filter(expert=OuterRef("pk")))
+        )
+
+    def for_list(self, on: date | None = None) -> ExpertQuerySet:
+        """Everything a registry row or an export line shows, in a fixed number of queries."""
+        day = on or _today()
+        return (
+            self.select_related("home_organization", "user")
+            .prefetch_related(
+                Prefetch(
+                    "expert_specialties",
+                    queryset=ExpertSpecialty.objects.select_related("specialty"),
+                ),
+                Prefetch(
+                    "affiliations",
+                    queryset=Affiliation.objects.current(day).select_related("organization"),
+                    to_attr="current_affiliation_list",
+                ),
+            )
+            .annotate(
+                unavailable_today=Exists(
+                    UnavailablePeriod.objects.overlapping(day, day).filter(expert=OuterRef("pk"))
+                )
+            )
+        )
+
+    def affiliated_organization_ids(self, on: date, window_days: int) -> dict[int, set[int]]:
+        """For each expert in the queryset, organisations affiliated on the day or recently.
+
+        One query whatever the number of experts; experts without any such
+        affiliation are absent from the result.
+        """
+        result: dict[int, set[int]] = {}
+        rows = Affiliation.objects.relevant(on, window_days).filter(expert__in=self.values("pk"))
+        for expert_id, organization_id in rows.values_list("expert_id", "organization_id"):
+            result.setdefault(expert_id, set()).add(organization_id)
+        return result
+
+
+class Expert(TimeStampedModel):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert_profile",
+        verbose_name=_("user account"),
+        help_text=_("Invited specialists may have no account."),
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    academic_rank = models.CharField(
+        _("academic rank"), max_length=5, choices=AcademicRank.choices, blank=True
+    )
+    degree = models.CharField(
+        _("degree or professional title"), max_length=5, choices=Degree.choices, blank=True
+    )
+    specialties: models.ManyToManyField[Specialty, ExpertSpecialty] = models.ManyToManyField(
+        Specialty,
+        through="ExpertSpecialty",
+        related_name="experts",
+        verbose_name=_("specialties"),
+        blank=True,
+    )
+    membership_number = models.CharField(_("membership number"), max_length=30, blank=True)
+    home_organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="member_experts",
+        verbose_name=_("membership organisation"),
+        help_text=_("The association or branch the expert is a member of."),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    max_concurrent_consultations = models.PositiveSmallIntegerField(
+        _("maximum concurrent consultations"),
+        default=DEFAULT_CONCURRENT_CONSULTATIONS,
+        validators=[
+            MinValueValidator(MIN_CONCURRENT_CONSULTATIONS),
+            MaxValueValidator(MAX_CONCURRENT_CONSULTATIONS),
+        ],
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_("Fields of work, separated by commas."),
+    )
+    biography = models.TextField(_("biography"), blank=True)
+    publications = models.TextField(
+        _("publications"), blank=True, help_text=_("One publication per line.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_key = SortKeyField(max_length=320, editable=False, db_index=True)
+    search_key = models.TextField(editable=False, blank=True)
+
+    objects = ExpertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+        ordering = ["sort_key", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership_number"],
+                condition=~Q(membership_number=""),
+                name="experts_unique_membership_number",
+                violation_error_message=_("An expert with this membership number already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=~Q(email=""),
+                name="experts_unique_email",
+                violation_error_message=_("An expert with this email address already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    max_concurrent_consultations__gte=MIN_CONCURRENT_CONSULTATIONS,
+                    max_concurrent_consultations__lte=MAX_CONCURRENT_CONSULTATIONS,
+                ),
+                name="experts_concurrent_consultations_range",
+                violation_error_message=_(
+                    "The maximum number of concurrent consultations must be from 1 to 20."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.titled_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.full_name = nfc(self.full_name).strip()
+        self.membership_number = nfc(self.membership_number).strip()
+        self.email = self.email.strip().lower()
+        self.phone = nfc(self.phone).strip()
+        self.keywords = nfc(self.keywords).strip()
+        self.biography = nfc(self.biography)
+        self.publications = nfc(self.publications)
+        self.sort_key = sort_key(self.full_name)
+        self.search_key = self.compute_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"full_name", "keywords", "membership_number"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "sort_key", "search_key"}
+        super().save(*args, **kwargs)
+
+    def compute_search_key(self) -> str:
+        return fold(
+            " ".join(p for p in (self.full_name, self.keywords, self.membership_number) if p)
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("experts:detail", args=[self.pk])
+
+    @property
+    def titles(self) -> str:
+        """The abbreviated titles written before the name: "PGS.TS", "KTS", ""."""
+        return ".".join(part for part in (self.academic_rank, self.degree) if part)
+
+    @property
+    def titled_name(self) -> str:
+        """The name as Vietnamese documents write it: "PGS.TS. Nguyễn Văn A"."""
+        return f"{self.titles}. {self.full_name}" if self.titles else self.full_name
+
+    @property
+    def is_senior(self) -> bool:
+        return bool(self.academic_rank) and self.academic_rank in senior_ranks()
+
+    @property
+    def ordered_specialties(self) -> list[Specialty]:
+        """Primary specialty first, then the taxonomy's order; uses a prefetch when present."""
+        links = sorted(
+            self.expert_specialties.all(),
+            key=lambda link: (
+                not link.is_primary,
+                link.specialty.display_order,
+                link.specialty.name_key,
+            ),
+        )
+        return [link.specialty for link in links]
+
+    @property
+    def primary_specialty(self) -> Specialty | None:
+        for link in self.expert_specialties.all():
+            if link.is_primary:
+                return link.specialty
+        return None
+
+    def current_affiliations(self, on: date | None = None) -> list[Affiliation]:
+        prefetched: list[Affiliation] | None = getattr(self, "current_affiliation_list", None)
+        if on is None and prefetched is not None:
+            return prefetched
+        return list(self.affiliations.current(on).select_related("organization"))
+
+    def affiliated_organization_ids(self, on: date, window_days: int) -> set[int]:
+        """Organisations the expert works for on the day or left within ``window_days``."""
+        return set(
+            self.affiliations.relevant(on, window_days).values_list("organization_id", flat=True)
+        )
+
+    @property
+    def is_available_today(self) -> bool:
+        annotated: bool | None = getattr(self, "unavailable_today", None)
+        if annotated is not None:
+            return not annotated
+        return self.is_available(_today())
+
+    def is_available(self, start: date, end: date | None = None) -> bool:
+        """True when no unavailable period overlaps [start, end] (a single day if no end)."""
+        return not self.unavailable_periods.overlapping(start, end or start).exists()
+
+
+class ExpertSpecialty(models.Model):
+    expert = models.ForeignKey(
+        Expert,
+        on_delete=models.CASCADE,
+        related_name="expert_specialties",
+        verbose_name=_("expert"),
+    )
+    specialty = models.ForeignKey(
+        Specialty,
+        on_delete=models.PROTECT,
+        related_name="expert_links",
+        verbose_name=_("specialty"),
+    )
+    is_primary = models.BooleanField(_("primary specialty"), default=False)
+
+    class Meta:
+        verbose_name = _("expert specialty")
+        verbose_name_plural = _("expert specialties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert", "specialty"], name="experts_unique_expert_specialty"
+            ),
+            models.UniqueConstraint(
+                fields=["expert"],
+                condition=Q(is_primary=True),
+                name="experts_one_primary_specialty",
+                violation_error_message=_("Only one specialty can be primary."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.specialty}"
+
+
+class AffiliationQuerySet(models.QuerySet["Affiliation"]):
+    def current(self, on: date | None = None) -> AffiliationQuerySet:
+        """Affiliations that have started and not ended on the day (today by default)."""
+        day = on or _today()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day), start_date__lte=day)
+
+    def relevant(self, on: date, window_days: int) -> AffiliationQuerySet:
+        """Current on the day, or ended at most ``window_days`` before it."""
+        since = on - timedelta(days=window_days)
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=since), start_date__lte=on)
+
+
+class Affiliation(models.Model):
+    expert = models.ForeignKey(
+        Expert, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("expert")
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="expert_affiliations",
+        verbose_name=_("organisation"),
+    )
+    position = models.CharField(_("position"), max_length=150, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Leave empty while still working there.")
+    )
+
+    objects = AffiliationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="experts_affiliation_dates_ordered",
+                violation_error_message=_("The end date cannot be before the start date."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.organization}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.position = nfc(self.position).strip()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+    @property
+    def is_current(self) -> bool:
+        today = _today()
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+
+class UnavailablePeriodQuerySet(models.QuerySet["UnavailablePeriod"]):
+    def overlapping(self, start: date, end: date) -> UnavailablePeriodQuerySet:
+        return self.filter(start_date__lte=end, end_date__gte=start)
+
+
+class UnavailablePeriod(models.Model):
+    expert = models.ForeignKey(
+        Expert,
+        on_delete=models.CASCADE,
+        related_name="unavailable_periods",
+        verbose_name=_("expert"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    objects = UnavailablePeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unavailable period")
+        verbose_name_plural = _("unavailable periods")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="experts_unavailable_dates_ordered",
+                violation_error_message=_("The end date cannot be before the start date."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.reason = nfc(self.reason).strip()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class ExpertImportQuerySet(models.QuerySet["ExpertImport"]):
+    def visible_to(self, user: User) -> ExpertImportQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.has_role(Role.ADMIN, Role.SECRETARIAT):
+            return self
+        return self.none()
+
+    def expired(self, now: Any = None) -> ExpertImportQuerySet:
+        """Imports whose kept file is past its retention."""
+        cutoff = (now or timezone.now()) - ExpertImport.FILE_RETENTION
+        return self.filter(created_at__lt=cutoff).exclude(file_key="")
+
+
+class ExpertImport(models.Model):
+    """One uploaded registry file, kept between its preview and its commit."""
+
+    FILE_RETENTION = timedelta(hours=24)
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Awaiting confirmation")
+        QUEUED = "queued", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Not imported")
+        EXPIRED = "expired", _("Expired")
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PREVIEWED
+    )
+    file_key = models.CharField(_("storage key"), max_length=255, blank=True)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    kind = models.CharField(_("file type"), max_length=10)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_to_create = models.PositiveIntegerField(_("rows to create"), default=0)
+    rows_to_update = models.PositiveIntegerField(_("rows to update"), default=0)
+    rows_with_errors = models.PositiveIntegerField(_("rows with errors"), default=0)
+    file_error = models.TextField(_("file error"), blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    ignored_headers = models.JSONField(_("ignored columns"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ExpertImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("expert import")
+        verbose_name_plural = _("expert imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("experts:import_preview", args=[self.pk])
+
+    @property
+    def can_commit(self) -> bool:
+        return (
+            self.status == self.Status.PREVIEWED
+            and bool(self.file_key)
+            and not self.file_error
+            and self.rows_with_errors == 0
+            and self.rows_total > 0
+        )

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from thamvan.experts.views import imports, profile, registry, specialties
+
+app_name = "experts"
+
+urlpatterns = [
+    path("", registry.expert_list, name="list"),
+    path("export.xlsx", registry.expert_export, name="export"),
+    path("new/", registry.expert_create, name="create"),
+    path("<int:pk>/", registry.expert_detail, name="detail"),
+    path("<int:pk>/edit/", registry.expert_edit, name="edit"),
+    path("me/", profile.my_profile, name="me"),
+    path("me/edit/", profile.my_profile_edit, name="me_edit"),
+    path("import/", imports.import_start, name="import"),
+    path("import/template.xlsx", imports.import_template, name="import_template"),
+    path("import/<int:pk>/", imports.import_preview, name="import_preview"),
+    path("import/<int:pk>/commit/", imports.import_commit, name="import_commit"),
+    path("specialties/", specialties.specialty_list, name="specialty_list"),
+    path("specialties/new/", specialties.specialty_create, name="specialty_create"),
+    path("specialties/<int:pk>/edit/", specialties.specialty_edit, name="specialty_edit"),
+    path("specialties/<int:pk>/toggle/", specialties.specialty_toggle, name="specialty_toggle"),
+]

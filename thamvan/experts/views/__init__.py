@@ -1,0 +1,1 @@
+"""Views of the expert registry, one module per page group."""

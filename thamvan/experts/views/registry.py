@@ -1,0 +1,147 @@
+"""The registry list, profiles, the secretariat's forms and the export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from thamvan.core.http import AuthedRequest
+from thamvan.core.pagination import paginate
+from thamvan.core.uploads import safe_content_disposition
+from thamvan.experts.access import (
+    can_manage_registry,
+    can_read_registry,
+    get_expert_for_update,
+    get_expert_for_user,
+)
+from thamvan.experts.forms import (
+    AffiliationFormSet,
+    ExpertFilterForm,
+    ExpertForm,
+    UnavailablePeriodFormSet,
+)
+from thamvan.experts.importing import write_registry
+from thamvan.experts.models import Expert
+from thamvan.experts.services import expert_save
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_reader(request: AuthedRequest) -> None:
+    if not can_read_registry(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def expert_list(request: AuthedRequest) -> TemplateResponse:
+    _require_reader(request)
+    filters = ExpertFilterForm(request.GET)
+    experts = filters.filter(Expert.objects.visible_to(request.user)).for_list().by_given_name()
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page_obj": paginate(request, experts),
+        "query_string": query.urlencode(),
+        "can_manage": can_manage_registry(request.user),
+    }
+    template = "experts/list.html#results" if request.htmx else "experts/list.html"
+    return TemplateResponse(request, template, context)
+
+
+@login_required
+@require_GET
+def expert_export(request: AuthedRequest) -> HttpResponse:
+    _require_reader(request)
+    filters = ExpertFilterForm(request.GET)
+    experts = filters.filter(Expert.objects.visible_to(request.user)).for_list().by_given_name()
+    content = write_registry(experts.iterator(chunk_size=500))
+    filename = f"chuyen-gia-{timezone.localdate():%Y%m%d}.xlsx"
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = safe_content_disposition(filename)
+    return response
+
+
+def profile_context(request: AuthedRequest, expert: Expert) -> dict[str, Any]:
+    is_own = expert.user_id is not None and expert.user_id == request.user.pk
+    return {
+        "expert": expert,
+        "specialties": expert.ordered_specialties,
+        "affiliations": expert.affiliations.select_related("organization").order_by(
+            "-start_date", "-pk"
+        ),
+        "unavailable_periods": expert.unavailable_periods.order_by("-start_date", "-pk"),
+        "publications": [line.strip() for line in expert.publications.splitlines() if line.strip()],
+        "today": timezone.localdate(),
+        "is_own": is_own,
+        "can_manage": can_manage_registry(request.user),
+        # Contacts are personal data: the registry's readers and the expert only.
+        "show_contacts": is_own or can_read_registry(request.user),
+    }
+
+
+@login_required
+@require_GET
+def expert_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
+    expert = get_expert_for_user(request.user, pk)
+    return TemplateResponse(request, "experts/detail.html", profile_context(request, expert))
+
+
+def _expert_form_page(request: AuthedRequest, expert: Expert | None) -> HttpResponse:
+    instance = expert or Expert()
+    data = request.POST if request.method == "POST" else None
+    form = ExpertForm(data, instance=instance)
+    affiliations = AffiliationFormSet(data, instance=instance, prefix="affiliations")
+    unavailable = UnavailablePeriodFormSet(data, instance=instance, prefix="unavailable")
+    if request.method == "POST" and all(
+        [form.is_valid(), affiliations.is_valid(), unavailable.is_valid()]
+    ):
+        saved = expert_save(
+            actor=request.user,
+            form=form,
+            affiliations=affiliations,
+            unavailable_periods=unavailable,
+        )
+        if expert is None:
+            messages.success(request, _("The expert was added to the registry."))
+        else:
+            messages.success(request, _("The expert's profile was saved."))
+        return redirect(saved)
+    return TemplateResponse(
+        request,
+        "experts/form.html",
+        {
+            "form": form,
+            "affiliations": affiliations,
+            "unavailable": unavailable,
+            "expert": expert,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expert_create(request: AuthedRequest) -> HttpResponse:
+    if not can_manage_registry(request.user):
+        raise PermissionDenied
+    return _expert_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expert_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    expert = get_expert_for_update(request.user, pk)
+    if not can_manage_registry(request.user):
+        # The owner keeps their profile through the own-profile form.
+        return redirect("experts:me_edit")
+    return _expert_form_page(request, expert)
