@@ -1,0 +1,316 @@
+"""Writes on dossiers, their versions and documents.
+
+Each service checks the actor's permission again (views already fetched the
+objects through the access helpers) and raises ``DossierError`` with one of
+the messages below, which views show as a form error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import PureWindowsPath
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.accounts.models import Role, User
+from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
+from thamvan.dossiers.access import (
+    can_change_dossier,
+    can_create_dossier,
+    lead_agency_choices,
+)
+from thamvan.dossiers.boundary import parse_boundary
+from thamvan.dossiers.models import (
+    VERSION_FROZEN,
+    Confidentiality,
+    Document,
+    Dossier,
+    DossierError,
+    DossierVersion,
+)
+from thamvan.organizations.models import AdministrativeUnit, Organization
+from thamvan.search.normalize import nfc
+
+__all__ = [
+    "CANNOT_CREATE",
+    "CODE_TAKEN",
+    "COPY_FROM_OTHER_DOSSIER",
+    "LEAD_AGENCY_NOT_ALLOWED",
+    "NOT_ALLOWED",
+    "VERSION_FROZEN",
+    "DossierError",
+    "document_add",
+    "document_remove",
+    "dossier_create",
+    "dossier_update",
+    "version_create",
+    "version_freeze",
+]
+
+CANNOT_CREATE = _("Only agency officers can register planning dossiers.")
+NOT_ALLOWED = _("You may not change this dossier.")
+LEAD_AGENCY_NOT_ALLOWED = _(
+    "The lead agency must be your own organisation or an organisation below it."
+)
+CODE_TAKEN = _("Another dossier already uses this code.")
+COPY_FROM_OTHER_DOSSIER = _("Documents can only be copied from a version of the same dossier.")
+FIRST_VERSION_LABEL = _("First version")
+
+# Fields dossier_update may change; everything else is derived or fixed.
+EDITABLE_FIELDS = frozenset(
+    {
+        "code",
+        "name",
+        "kind",
+        "stage",
+        "scale",
+        "scale_note",
+        "area_ha",
+        "boundary",
+        "lead_agency",
+        "preparing_consultant",
+        "investor",
+        "description",
+        "confidentiality",
+    }
+)
+
+
+def _check_lead_agency(actor: User, lead_agency: Organization) -> None:
+    allowed = lead_agency_choices(actor)
+    if allowed is not None and lead_agency.pk not in allowed:
+        raise DossierError(LEAD_AGENCY_NOT_ALLOWED, code="lead_agency")
+
+
+def _check_code_free(code: str, *, exclude_pk: int | None = None) -> None:
+    taken = Dossier.objects.filter(code__iexact=code.strip())
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise DossierError(CODE_TAKEN, code="code_taken")
+
+
+def _clean_boundary(boundary: dict[str, Any] | str | bytes | None) -> dict[str, Any] | None:
+    # Callers pass geometry their form already parsed; parsing again keeps
+    # the API and imports from storing anything unchecked.
+    return parse_boundary(boundary) if boundary else None
+
+
+@transaction.atomic
+def dossier_create(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    kind: str,
+    lead_agency: Organization,
+    stage: str = Dossier.Stage.PREPARATION,
+    scale: str = "",
+    scale_note: str = "",
+    area_ha: Decimal | None = None,
+    boundary: dict[str, Any] | str | bytes | None = None,
+    communes: Iterable[AdministrativeUnit] = (),
+    preparing_consultant: Organization | None = None,
+    investor: Organization | None = None,
+    description: str = "",
+    confidentiality: str = Confidentiality.INTERNAL,
+    first_version_label: str = "",
+) -> Dossier:
+    """Register a dossier with its first, empty version."""
+    if not can_create_dossier(actor):
+        raise DossierError(CANNOT_CREATE, code="forbidden")
+    _check_lead_agency(actor, lead_agency)
+    _check_code_free(code)
+    dossier = Dossier(
+        code=code,
+        name=name,
+        kind=kind,
+        stage=stage,
+        scale=scale,
+        scale_note=scale_note if scale == Dossier.Scale.OTHER else "",
+        area_ha=area_ha,
+        boundary=_clean_boundary(boundary),
+        lead_agency=lead_agency,
+        preparing_consultant=preparing_consultant,
+        investor=investor,
+        description=description,
+        confidentiality=confidentiality,
+        created_by=actor,
+    )
+    dossier.save()
+    dossier.communes.set(communes)
+    DossierVersion.objects.create(
+        dossier=dossier,
+        number=1,
+        label=first_version_label or str(FIRST_VERSION_LABEL),
+        created_by=actor,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_update(
+    *,
+    actor: User,
+    dossier: Dossier,
+    communes: Iterable[AdministrativeUnit] | None = None,
+    **changes: Any,
+) -> Dossier:
+    """Change the dossier's facts; only EDITABLE_FIELDS may be given."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"dossier_update() cannot change {', '.join(sorted(unknown))}")
+    if not can_change_dossier(actor, dossier):
+        raise DossierError(NOT_ALLOWED, code="forbidden")
+    if "lead_agency" in changes and changes["lead_agency"].pk != dossier.lead_agency_id:
+        _check_lead_agency(actor, changes["lead_agency"])
+    if "code" in changes:
+        _check_code_free(changes["code"], exclude_pk=dossier.pk)
+    if "boundary" in changes:
+        changes["boundary"] = _clean_boundary(changes["boundary"])
+    if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
+        changes["scale_note"] = ""
+    for field, value in changes.items():
+        setattr(dossier, field, value)
+    dossier.save(update_fields=[*changes, "updated_at"])
+    if communes is not None:
+        dossier.communes.set(communes)
+    return dossier
+
+
+@transaction.atomic
+def version_create(
+    *,
+    actor: User,
+    dossier: Dossier,
+    label: str,
+    note: str = "",
+    copy_documents_from: DossierVersion | None = None,
+) -> DossierVersion:
+    """A revision: the next version number, optionally starting with another version's documents."""
+    if not can_change_dossier(actor, dossier):
+        raise DossierError(NOT_ALLOWED, code="forbidden")
+    if copy_documents_from is not None and copy_documents_from.dossier_id != dossier.pk:
+        raise DossierError(COPY_FROM_OTHER_DOSSIER, code="other_dossier")
+    # Lock the dossier row so two revisions created at once get distinct numbers.
+    Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk").get()
+    last = dossier.versions.aggregate(last=Max("number"))["last"] or 0
+    version = DossierVersion.objects.create(
+        dossier=dossier, number=last + 1, label=label, note=note, created_by=actor
+    )
+    if copy_documents_from is not None:
+        # The copies share the stored files, which are never changed in place;
+        # document_remove deletes a file only once no document refers to it.
+        Document.objects.bulk_create(
+            Document(
+                version=version,
+                title=document.title,
+                kind=document.kind,
+                file=document.file.name,
+                original_filename=document.original_filename,
+                content_type=document.content_type,
+                size=document.size,
+                sha256=document.sha256,
+                uploaded_by=document.uploaded_by,
+            )
+            for document in copy_documents_from.documents.all()
+        )
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+    return version
+
+
+def can_freeze_version(actor: User, version: DossierVersion) -> bool:
+    # The secretariat freezes the version a consultation it accepts cites.
+    return can_change_dossier(actor, version.dossier) or (
+        actor.has_role(Role.SECRETARIAT)
+        and Dossier.objects.visible_to(actor).filter(pk=version.dossier_id).exists()
+    )
+
+
+@transaction.atomic
+def version_freeze(*, actor: User, version: DossierVersion) -> DossierVersion:
+    """Make the version immutable; freezing a frozen version changes nothing."""
+    if not can_freeze_version(actor, version):
+        raise DossierError(NOT_ALLOWED, code="forbidden")
+    locked = DossierVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.is_frozen:
+        return locked
+    locked.frozen_at = timezone.now()
+    locked.save(update_fields=["frozen_at"])
+    return locked
+
+
+def _lock_unfrozen(version: DossierVersion) -> None:
+    if DossierVersion.objects.select_for_update().get(pk=version.pk).is_frozen:
+        raise DossierError(VERSION_FROZEN, code="frozen")
+
+
+def _display_filename(name: str) -> str:
+    # Some browsers send the client's full path; keep only the last part.
+    filename = nfc(PureWindowsPath(name.replace("/", "\\")).name).strip() or "file"
+    if len(filename) > 255:
+        stem, dot, extension = filename.rpartition(".")
+        filename = f"{stem[: 250 - len(extension)]}{dot}{extension}" if dot else filename[:255]
+    return filename
+
+
+@transaction.atomic
+def document_add(
+    *,
+    actor: User,
+    version: DossierVersion,
+    file: IO[bytes],
+    kind: str,
+    title: str = "",
+    filename: str | None = None,
+) -> Document:
+    """Check the upload's content and store it under a generated key."""
+    if not can_change_dossier(actor, version.dossier):
+        raise DossierError(NOT_ALLOWED, code="forbidden")
+    _lock_unfrozen(version)
+    original_filename = _display_filename(filename or getattr(file, "name", "") or "")
+    checked = check_upload(file, allowed=DOCUMENT_KINDS, filename=original_filename)
+    file.seek(0)
+    storage = Document._meta.get_field("file").storage
+    stored_name = storage.save(generated_key("dossiers", checked.extension), file)
+    try:
+        document = Document.objects.create(
+            version=version,
+            title=nfc(title).strip() or original_filename.rsplit(".", 1)[0],
+            kind=kind,
+            file=stored_name,
+            original_filename=original_filename,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    Dossier.objects.filter(pk=version.dossier_id).update(updated_at=timezone.now())
+    return document
+
+
+@transaction.atomic
+def document_remove(*, actor: User, document: Document) -> None:
+    """Remove a document from an unfrozen version; its file goes once nothing refers to it."""
+    version = document.version
+    if not can_change_dossier(actor, version.dossier):
+        raise DossierError(NOT_ALLOWED, code="forbidden")
+    _lock_unfrozen(version)
+    stored_name = document.file.name
+    storage = document.file.storage
+    document.delete()
+
+    def delete_unreferenced_file() -> None:
+        if stored_name and not Document.objects.filter(file=stored_name).exists():
+            storage.delete(stored_name)
+
+    transaction.on_commit(delete_unreferenced_file)
+    Dossier.objects.filter(pk=version.dossier_id).update(updated_at=timezone.now())

@@ -1,0 +1,377 @@
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.forms import BaseForm
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from thamvan.core.http import AuthedRequest
+from thamvan.core.pagination import paginate
+from thamvan.core.uploads import safe_content_disposition
+from thamvan.dossiers import services
+from thamvan.dossiers.access import (
+    can_change_dossier,
+    can_create_dossier,
+    get_document_for_update,
+    get_document_for_user,
+    get_dossier_for_update,
+    get_dossier_for_user,
+    get_version_for_update,
+)
+from thamvan.dossiers.forms import DocumentForm, DossierFilterForm, DossierForm, VersionForm
+from thamvan.dossiers.models import VERSION_FROZEN, Document, Dossier, DossierError
+
+# The overview map sends at most this many dossiers; the client asks for a
+# smaller area (bbox) or narrower filters to see the rest.
+MAP_FEATURE_LIMIT = 500
+BAD_BBOX = "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
+
+# Service error codes that belong next to one field rather than above the form.
+_ERROR_FIELDS = {"code_taken": "code", "lead_agency": "lead_agency"}
+
+
+def _add_service_error(form: BaseForm, error: ValidationError, field: str | None = None) -> None:
+    code = getattr(error, "code", None)
+    target = _ERROR_FIELDS.get(code or "", field)
+    form.add_error(target if target in form.fields else None, error)
+
+
+def map_config(**extra: Any) -> dict[str, Any]:
+    """Settings every Leaflet map reads, passed to the page with json_script."""
+    latitude, longitude = settings.MAP_DEFAULT_CENTER
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "center": [latitude, longitude],
+        "zoom": settings.MAP_DEFAULT_ZOOM,
+        "iconPath": static("leaflet/images/"),
+        **extra,
+    }
+
+
+def draw_labels() -> dict[str, Any]:
+    """Translations for the Leaflet.draw toolbar, merged into L.drawLocal by dossier-map.js."""
+    return {
+        "draw": {
+            "toolbar": {
+                "actions": {"title": _("Cancel drawing"), "text": _("Cancel")},
+                "finish": {"title": _("Finish drawing"), "text": _("Finish")},
+                "undo": {"title": _("Delete the last point drawn"), "text": _("Delete last point")},
+                "buttons": {"polygon": _("Draw a polygon"), "rectangle": _("Draw a rectangle")},
+            },
+            "handlers": {
+                "polygon": {
+                    "tooltip": {
+                        "start": _("Click to start drawing the boundary."),
+                        "cont": _("Click to continue drawing the boundary."),
+                        "end": _("Click the first point to close the boundary."),
+                    }
+                },
+                "polyline": {"error": _("The boundary's edges cannot cross.")},
+                "rectangle": {"tooltip": {"start": _("Click and drag to draw a rectangle.")}},
+                "simpleshape": {"tooltip": {"end": _("Release the mouse to finish drawing.")}},
+            },
+        },
+        "edit": {
+            "toolbar": {
+                "actions": {
+                    "save": {"title": _("Save changes"), "text": _("Save")},
+                    "cancel": {
+                        "title": _("Cancel editing and discard changes"),
+                        "text": _("Cancel"),
+                    },
+                    "clearAll": {"title": _("Delete the whole boundary"), "text": _("Delete all")},
+                },
+                "buttons": {
+                    "edit": _("Edit the boundary"),
+                    "editDisabled": _("No boundary to edit"),
+                    "remove": _("Delete the boundary"),
+                    "removeDisabled": _("No boundary to delete"),
+                },
+            },
+            "handlers": {
+                "edit": {
+                    "tooltip": {
+                        "text": _("Drag the handles to change the boundary."),
+                        "subtext": _("Click Cancel to undo the changes."),
+                    }
+                },
+                "remove": {"tooltip": {"text": _("Click the boundary to delete it.")}},
+            },
+        },
+    }
+
+
+def _form_page(request: AuthedRequest, context: dict[str, Any]) -> TemplateResponse:
+    context |= {"map_config": map_config(), "draw_labels": draw_labels()}
+    return TemplateResponse(request, "dossiers/form.html", context)
+
+
+def _filtered(request: AuthedRequest) -> tuple[DossierFilterForm, Any]:
+    visible = Dossier.objects.visible_to(request.user)
+    filters = DossierFilterForm(request.GET, visible=visible)
+    return filters, filters.apply(visible)
+
+
+@login_required
+@require_GET
+def dossier_list(request: AuthedRequest) -> TemplateResponse:
+    filters, dossiers = _filtered(request)
+    dossiers = dossiers.select_related("lead_agency").prefetch_related("communes")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page_obj": paginate(request, dossiers),
+        "query_string": query.urlencode(),
+        "can_create": can_create_dossier(request.user),
+    }
+    template = "dossiers/list.html#results" if request.htmx else "dossiers/list.html"
+    return TemplateResponse(request, template, context)
+
+
+@login_required
+@require_GET
+def dossier_map(request: AuthedRequest) -> TemplateResponse:
+    filters = DossierFilterForm(request.GET, visible=Dossier.objects.visible_to(request.user))
+    return TemplateResponse(
+        request,
+        "dossiers/map.html",
+        {
+            "filters": filters,
+            "map_config": map_config(dataUrl=reverse("dossiers:map_data")),
+            "can_create": can_create_dossier(request.user),
+        },
+    )
+
+
+def _parse_bbox(value: str) -> tuple[float, float, float, float]:
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise ValueError(BAD_BBOX)
+    min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    if not all(math.isfinite(number) for number in (min_lon, min_lat, max_lon, max_lat)):
+        raise ValueError(BAD_BBOX)
+    if min_lon > max_lon or min_lat > max_lat:
+        raise ValueError(BAD_BBOX)
+    return min_lon, min_lat, max_lon, max_lat
+
+
+@login_required
+@require_GET
+def dossier_map_data(request: AuthedRequest) -> JsonResponse:
+    """Visible dossiers with a boundary as GeoJSON: simplified outlines, centroids, links."""
+    _filters, dossiers = _filtered(request)
+    dossiers = dossiers.filter(centroid_lon__isnull=False)
+    if bbox := request.GET.get("bbox"):
+        try:
+            dossiers = dossiers.within_bbox(*_parse_bbox(bbox))
+        except ValueError:
+            return JsonResponse({"error": BAD_BBOX}, status=400)
+    rows = list(
+        dossiers.values(
+            "pk", "code", "name", "kind", "map_outline", "centroid_lon", "centroid_lat"
+        )[: MAP_FEATURE_LIMIT + 1]
+    )
+    truncated = len(rows) > MAP_FEATURE_LIMIT
+    kinds = dict(Dossier.Kind.choices)
+    features = [
+        {
+            "type": "Feature",
+            "id": row["pk"],
+            "geometry": row["map_outline"],
+            "properties": {
+                "code": row["code"],
+                "name": row["name"],
+                "kind": str(kinds.get(row["kind"], row["kind"])),
+                "url": reverse("dossiers:detail", args=[row["pk"]]),
+                "centroid": [row["centroid_lon"], row["centroid_lat"]],
+            },
+        }
+        for row in rows[:MAP_FEATURE_LIMIT]
+    ]
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "truncated": truncated,
+            "limit": MAP_FEATURE_LIMIT,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+@require_GET
+def dossier_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
+    dossier = get_dossier_for_user(request.user, pk)
+    can_change = can_change_dossier(request.user, dossier)
+    versions = list(
+        dossier.versions.select_related("created_by").prefetch_related(
+            Prefetch("documents", queryset=Document.objects.order_by("kind", "pk"))
+        )
+    )
+    upload_forms = {
+        version.pk: DocumentForm(auto_id=f"id_v{version.number}_%s")
+        for version in versions
+        if can_change and not version.is_frozen
+    }
+    return TemplateResponse(
+        request,
+        "dossiers/detail.html",
+        {
+            "dossier": dossier,
+            "communes": dossier.communes.order_by("name_key"),
+            "versions": [(version, upload_forms.get(version.pk)) for version in versions],
+            "can_change": can_change,
+            "map_config": map_config(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_create(request: AuthedRequest) -> HttpResponse:
+    if not can_create_dossier(request.user):
+        raise PermissionDenied
+    form = DossierForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.dossier_create(
+                actor=request.user, communes=form.cleaned_data["communes"], **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("The dossier was registered."))
+            return redirect(dossier)
+    return _form_page(request, {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    dossier = get_dossier_for_update(request.user, pk)
+    # The form writes what was typed onto its instance while validating;
+    # the service must compare against the stored dossier.
+    form = DossierForm(
+        request.POST or None, request.FILES or None, instance=copy.copy(dossier), user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_update(
+                actor=request.user,
+                dossier=dossier,
+                communes=form.cleaned_data["communes"],
+                **form.service_kwargs(),
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(request, _("The dossier was saved."))
+            return redirect(dossier)
+    return _form_page(request, {"form": form, "dossier": dossier})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    dossier = get_dossier_for_update(request.user, pk)
+    form = VersionForm(request.POST or None, dossier=dossier)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.version_create(
+                actor=request.user,
+                dossier=dossier,
+                label=form.cleaned_data["label"],
+                note=form.cleaned_data["note"],
+                copy_documents_from=form.cleaned_data["copy_documents_from"],
+            )
+        except ValidationError as error:
+            _add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("Version %(number)s was created.") % {"number": version.number}
+            )
+            return redirect(dossier)
+    return TemplateResponse(
+        request, "dossiers/version_form.html", {"form": form, "dossier": dossier}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_upload(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
+    version = get_version_for_update(request.user, pk, number)
+    form = DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_add(
+                actor=request.user,
+                version=version,
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+            )
+        except DossierError as error:
+            _add_service_error(form, error)
+        except ValidationError as error:
+            # The upload check refused the file's content.
+            form.add_error("file", error)
+        else:
+            messages.success(request, _("The document was added."))
+            return redirect(version.dossier)
+    return TemplateResponse(
+        request,
+        "dossiers/document_form.html",
+        {
+            "form": form,
+            "dossier": version.dossier,
+            "version": version,
+            "frozen_message": VERSION_FROZEN if version.is_frozen and not form.is_bound else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def document_remove(request: AuthedRequest, pk: int) -> HttpResponse:
+    document = get_document_for_update(request.user, pk)
+    dossier = document.version.dossier
+    try:
+        services.document_remove(actor=request.user, document=document)
+    except DossierError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The document was removed."))
+    return redirect(dossier)
+
+
+@login_required
+@require_GET
+def document_download(request: AuthedRequest, pk: int) -> FileResponse:
+    document = get_document_for_user(request.user, pk)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # Streamed from storage behind the access check, never from MEDIA_URL.
+    content_type = document.content_type or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = safe_content_disposition(document.original_filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response
