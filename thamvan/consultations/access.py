@@ -1,0 +1,228 @@
+"""Who may see and act on consultations, their panels and opinions (DESIGN §2).
+
+Reading a consultation:
+
+* the administrator sees every one;
+* agency officers see those on dossiers led by their organisation or one below it
+  (drafts included);
+* the secretariat sees those sent to its association (or a branch below it),
+  once sent;
+* leadership sees, once sent, those in its scope (dossiers led below it, or
+  sent to an association below it), and changes nothing;
+* an expert sees only those where they hold an invitation that is pending or
+  accepted.
+
+Anything else answers 404. Opinions are blind (``opinion_visibility``):
+nobody sees another's draft; the chair and secretariat see all submitted ones;
+an expert sees other submitted ones only after submitting their own unless
+the consultation is not blind; the agency sees them once the report is issued.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from thamvan.accounts.models import Role, User
+from thamvan.consultations.models import (
+    REPORT_STATES,
+    Consultation,
+    Invitation,
+    Opinion,
+    State,
+)
+from thamvan.organizations.models import Organization
+
+SEATED = (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
+
+
+def _subtree_ids(root_ids: set[int]) -> set[int]:
+    ids = set(root_ids)
+    frontier = set(root_ids)
+    while frontier:
+        frontier = (
+            set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            - ids
+        )
+        ids |= frontier
+    return ids
+
+
+def scope(user: User, role: str) -> set[int]:
+    """Organisations (with subtrees) where the user holds the role, cached on the user."""
+    cache: dict[str, set[int]] | None = getattr(user, "_consultation_scope_cache", None)
+    if cache is None:
+        cache = {}
+        user._consultation_scope_cache = cache  # type: ignore[attr-defined]
+    if role not in cache:
+        roots = user.organization_ids(role)
+        cache[role] = _subtree_ids(roots) if roots else set()
+    return cache[role]
+
+
+def consultation_visibility_q(user: User, prefix: str = "") -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_admin:
+        return Q()
+    p = prefix
+    visible = Q(pk__in=[])
+    agency = scope(user, Role.AGENCY_OFFICER)
+    if agency:
+        visible |= Q(**{f"{p}dossier__lead_agency_id__in": sorted(agency)})
+    sent = ~Q(**{f"{p}state": State.DRAFT})
+    secretariat = scope(user, Role.SECRETARIAT)
+    if secretariat:
+        visible |= sent & Q(**{f"{p}association_id__in": sorted(secretariat)})
+    leadership = scope(user, Role.LEADERSHIP)
+    if leadership:
+        visible |= sent & (
+            Q(**{f"{p}dossier__lead_agency_id__in": sorted(leadership)})
+            | Q(**{f"{p}association_id__in": sorted(leadership)})
+        )
+    if user.has_role(Role.EXPERT):
+        visible |= Q(
+            **{
+                f"{p}pk__in": Invitation.objects.filter(expert__user=user, state__in=SEATED).values(
+                    "consultation_id"
+                )
+            }
+        )
+    return visible
+
+
+def dossier_access_q(user: User, prefix: str = "") -> Q:
+    """Dossiers opened by a consultation: to its secretariat once sent, and to its panel.
+
+    Called by ``thamvan.dossiers.access.consultation_access_q``.
+    """
+    if not user.is_authenticated or not user.is_active or user.is_admin:
+        return Q(pk__in=[])
+    opened = Consultation.objects.filter(consultation_visibility_q(user)).exclude(state=State.DRAFT)
+    return Q(**{f"{prefix}pk__in": opened.values("dossier_id")})
+
+
+# --- Roles on one consultation -------------------------------------------------------
+
+
+def is_agency(user: User, consultation: Consultation) -> bool:
+    return user.is_authenticated and (
+        consultation.dossier.lead_agency_id in scope(user, Role.AGENCY_OFFICER)
+    )
+
+
+def is_secretariat(user: User, consultation: Consultation) -> bool:
+    return user.is_authenticated and (
+        user.is_admin or consultation.association_id in scope(user, Role.SECRETARIAT)
+    )
+
+
+def invitation_of(user: User, consultation: Consultation) -> Invitation | None:
+    """The user's own invitation on this panel, cached on the consultation object."""
+    cache: dict[int, Invitation | None] = consultation.__dict__.setdefault("_invitation_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            Invitation.objects.filter(consultation=consultation, expert__user=user)
+            .select_related("expert")
+            .first()
+            if user.is_authenticated and user.has_role(Role.EXPERT)
+            else None
+        )
+    return cache[user.pk]
+
+
+def is_member(user: User, consultation: Consultation) -> bool:
+    invitation = invitation_of(user, consultation)
+    return invitation is not None and invitation.state == Invitation.Status.ACCEPTED
+
+
+def is_chair(user: User, consultation: Consultation) -> bool:
+    invitation = invitation_of(user, consultation)
+    return (
+        invitation is not None
+        and invitation.is_chair
+        and invitation.state == Invitation.Status.ACCEPTED
+    )
+
+
+def get_consultation_for_user(user: User, pk: int) -> Consultation:
+    try:
+        return (
+            Consultation.objects.visible_to(user)
+            .select_related(
+                "dossier__lead_agency", "version", "association", "previous", "created_by"
+            )
+            .get(pk=pk)
+        )
+    except Consultation.DoesNotExist:
+        raise Http404 from None
+
+
+def can_read_documents(user: User, consultation: Consultation) -> bool:
+    """The report and response table: the parties, leadership and the accepted panel."""
+    return consultation.has_report and (
+        user.is_admin
+        or is_agency(user, consultation)
+        or is_secretariat(user, consultation)
+        or is_member(user, consultation)
+        or bool(scope(user, Role.LEADERSHIP))
+    )
+
+
+# --- Opinions --------------------------------------------------------------------------
+
+
+def opinions_visible_to(user: User, consultation: Consultation) -> QuerySet[Opinion]:
+    """The opinions of the consultation the user may read, per the blind rule."""
+    opinions = Opinion.objects.filter(consultation=consultation)
+    own = Q(expert__user=user) if user.is_authenticated else Q(pk__in=[])
+    submitted = Q(state=Opinion.Status.SUBMITTED)
+    if user.is_admin or is_secretariat(user, consultation) or is_chair(user, consultation):
+        return opinions.filter(own | submitted)
+    if consultation.state in REPORT_STATES and (
+        is_agency(user, consultation) or user.has_role(Role.LEADERSHIP)
+    ):
+        return opinions.filter(own | submitted)
+    if is_member(user, consultation):
+        if not consultation.blind_review or _has_submitted(user, consultation):
+            return opinions.filter(own | submitted)
+        return opinions.filter(own)
+    return opinions.none()
+
+
+def _has_submitted(user: User, consultation: Consultation) -> bool:
+    return Opinion.objects.filter(
+        consultation=consultation, expert__user=user, state=Opinion.Status.SUBMITTED
+    ).exists()
+
+
+def get_opinion_for_user(user: User, consultation: Consultation, pk: int) -> Opinion:
+    try:
+        return (
+            opinions_visible_to(user, consultation)
+            .select_related("expert", "consultation", "recorded_by")
+            .get(pk=pk)
+        )
+    except Opinion.DoesNotExist:
+        raise Http404 from None
+
+
+def get_own_draft_for_update(user: User, consultation: Consultation, pk: int) -> Opinion:
+    """A draft the user may edit: their own; the secretariat's offline records too."""
+    opinion = get_opinion_for_user(user, consultation, pk)
+    own = opinion.expert is not None and opinion.expert.user_id == user.pk
+    if not own or opinion.state != Opinion.Status.DRAFT:
+        raise Http404
+    return opinion
+
+
+def get_invitation_for_user(user: User, consultation: Consultation, pk: int) -> Invitation:
+    try:
+        invitation = Invitation.objects.select_related("expert").get(
+            consultation=consultation, pk=pk
+        )
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    if is_secretariat(user, consultation) or invitation.expert.user_id == user.pk:
+        return invitation
+    raise Http404

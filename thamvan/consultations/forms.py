@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.consultations.models import (
+    Consultation,
+    DayKind,
+    Opinion,
+    Question,
+    Response,
+    State,
+)
+from thamvan.dossiers.models import Document, DossierVersion
+from thamvan.experts.models import Expert, Specialty
+from thamvan.organizations.models import Organization
+
+
+class ConsultationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("All states")), *State.choices]
+    )
+
+
+class ConsultationForm(forms.ModelForm):
+    questions_text = forms.CharField(
+        label=_("Questions"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One question per line."),
+    )
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "title",
+            "version",
+            "association",
+            "letter_number",
+            "required_specialties",
+            "panel_size",
+            "max_per_organization",
+            "needs_senior",
+            "deadline_days",
+            "day_kind",
+            "blind_review",
+            "note",
+        ]
+        widgets = {"required_specialties": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, dossier: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = DossierVersion.objects.filter(dossier=dossier)  # type: ignore[attr-defined]
+        self.fields["association"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
+            kind__in=(Organization.Kind.ASSOCIATION, Organization.Kind.ASSOCIATION_BRANCH),
+            is_active=True,
+        )
+        self.fields["required_specialties"].queryset = Specialty.objects.active()  # type: ignore[attr-defined]
+        self.fields["day_kind"].choices = [("", _("As configured")), *DayKind.choices]  # type: ignore[attr-defined]
+        if self.instance.pk and not self.is_bound:
+            self.initial["questions_text"] = "\n".join(
+                q.text for q in self.instance.questions.all()
+            )
+
+    @property
+    def questions(self) -> list[str]:
+        return [
+            line.strip()
+            for line in self.cleaned_data.get("questions_text", "").splitlines()
+            if line.strip()
+        ]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DeclarationForm(forms.Form):
+    declared = forms.BooleanField(
+        label=_(
+            "I declare that I have no relationship with the lead agency, the consultant or "
+            "the investor that could affect my independence, except as stated below."
+        ),
+        required=False,
+    )
+    statement = forms.CharField(
+        label=_("Independence declaration"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Describe any relationship, or write “none”."),
+    )
+
+
+class OpinionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label=_("Overall verdict"),
+        required=False,
+        choices=[("", "—"), *Opinion.Verdict.choices],
+    )
+    summary = forms.CharField(
+        label=_("General remarks"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args: Any, questions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[f"answer_{question.pk}"] = forms.CharField(
+                label=f"{question.order}. {question.text}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+    def answers(self) -> dict[int, str]:
+        return {q.pk: self.cleaned_data.get(f"answer_{q.pk}", "") for q in self.questions}
+
+
+class ItemForm(forms.Form):
+    content = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.ModelChoiceField(
+        label=_("Question"), queryset=Question.objects.none(), required=False
+    )
+    document = forms.ModelChoiceField(
+        label=_("Document"), queryset=Document.objects.none(), required=False
+    )
+    section = forms.CharField(label=_("Section or page"), required=False, max_length=255)
+    geometry = forms.JSONField(
+        label=_("Place on the map (GeoJSON)"), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["question"].queryset = consultation.questions.all()  # type: ignore[attr-defined]
+        self.fields["document"].queryset = Document.objects.filter(version=consultation.version_id)  # type: ignore[attr-defined]
+
+    def clean_geometry(self) -> Any:
+        value = self.cleaned_data.get("geometry")
+        if not value:
+            return None
+        geometry = value.get("geometry", value) if isinstance(value, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in (
+            "Point",
+            "LineString",
+            "Polygon",
+        ):
+            raise forms.ValidationError(_("Draw a point, a line or a polygon."))
+        coordinates = geometry.get("coordinates")
+        if not isinstance(coordinates, list) or not coordinates:
+            raise forms.ValidationError(_("Draw a point, a line or a polygon."))
+        return {"type": geometry["type"], "coordinates": coordinates}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Attachment"))
+
+
+class OfflineOpinionForm(forms.Form):
+    expert = forms.ModelChoiceField(
+        label=_("Panel expert"), queryset=Expert.objects.none(), required=False
+    )
+    author_name = forms.CharField(
+        label=_("Or another author (organisation or person)"), required=False, max_length=255
+    )
+    source = forms.ChoiceField(
+        label=_("Received"),
+        choices=[
+            (Opinion.Source.PAPER, Opinion.Source.PAPER.label),
+            (Opinion.Source.EMAIL, Opinion.Source.EMAIL.label),
+        ],
+    )
+    verdict = forms.ChoiceField(label=_("Overall verdict"), choices=Opinion.Verdict.choices)
+    summary = forms.CharField(
+        label=_("General remarks"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    items_text = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One remark per line."),
+    )
+    letter = forms.FileField(label=_("Scanned letter"), required=False)
+
+    def __init__(self, *args: Any, experts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = experts  # type: ignore[attr-defined]
+
+
+class SynthesisForm(forms.Form):
+    lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    introduction = forms.CharField(
+        label=_("Introduction"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    conclusions = forms.CharField(
+        label=_("Conclusions"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    recommendations = forms.CharField(
+        label=_("Recommendations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One recommendation per line."),
+    )
+
+
+class ReportForm(forms.Form):
+    report_number = forms.CharField(label=_("Report number"), required=False, max_length=30)
+
+
+class ResponseForm(forms.Form):
+    result = forms.ChoiceField(label=_("Result"), choices=Response.Result.choices)
+    explanation = forms.CharField(
+        label=_("Response and explanation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RevisionForm(forms.Form):
+    version = forms.ModelChoiceField(
+        label=_("Revised dossier version"), queryset=DossierVersion.objects.none()
+    )
+
+    def __init__(self, *args: Any, consultation: Consultation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = DossierVersion.objects.filter(  # type: ignore[attr-defined]
+            dossier=consultation.dossier_id
+        )

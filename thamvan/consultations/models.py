@@ -1,0 +1,690 @@
+"""Consultation rounds (phiếu xin ý kiến), their panels, opinions and responses.
+
+One ``Consultation`` is one round on one frozen dossier version; a new round
+links to the previous one. Every state change goes through a service in
+``services.py`` that writes a ``Transition`` row, so the timeline on the
+consultation page is the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.core.models import TimeStampedModel
+from thamvan.search.normalize import fold, nfc
+
+if TYPE_CHECKING:
+    from thamvan.accounts.models import User
+
+
+class DayKind(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar days")
+    WORKING = "working", _("Working days")
+
+
+class DeadlineRule(models.Model):
+    """Dated configuration: how long experts have to answer, from a given day on."""
+
+    valid_from = models.DateField(_("valid from"), unique=True)
+    days = models.PositiveSmallIntegerField(_("days to answer"))
+    day_kind = models.CharField(
+        _("counting"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR
+    )
+    reminder_days = models.CharField(
+        _("reminders (days before the deadline)"),
+        max_length=50,
+        default="3,1",
+        help_text=_("Numbers separated by commas, e.g. 3,1."),
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from:%d/%m/%Y}: {self.days} ({self.get_day_kind_display()})"
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return sorted(
+            {int(part) for part in self.reminder_days.split(",") if part.strip().isdigit()},
+            reverse=True,
+        )
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+    PANEL_FORMING = "panel_forming", _("Forming the panel")
+    IN_REVIEW = "in_review", _("In review")
+    SYNTHESIZING = "synthesizing", _("Synthesising")
+    REPORTED = "reported", _("Reported")
+    RESPONDING = "responding", _("Responding")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATES = (
+    State.SENT,
+    State.ACCEPTED,
+    State.PANEL_FORMING,
+    State.IN_REVIEW,
+    State.SYNTHESIZING,
+    State.REPORTED,
+    State.RESPONDING,
+)
+# States in which a panel seat is work in progress for the matching load.
+PANEL_OPEN_STATES = (State.PANEL_FORMING, State.IN_REVIEW, State.SYNTHESIZING)
+REPORT_STATES = (State.REPORTED, State.RESPONDING, State.CLOSED)
+
+
+class ConsultationQuerySet(models.QuerySet["Consultation"]):
+    def visible_to(self, user: User) -> ConsultationQuerySet:
+        from thamvan.consultations.access import consultation_visibility_q
+
+        return self.filter(consultation_visibility_q(user))
+
+    def open(self) -> ConsultationQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def search(self, text: str) -> ConsultationQuerySet:
+        queryset = self
+        for word in fold(nfc(text)).split():
+            queryset = queryset.filter(search_key__contains=word)
+        return queryset
+
+
+class Consultation(TimeStampedModel):
+    State = State
+    DayKind = DayKind
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("dossier"),
+    )
+    version = models.ForeignKey(
+        "dossiers.DossierVersion",
+        on_delete=models.PROTECT,
+        related_name="consultations",
+        verbose_name=_("dossier version"),
+    )
+    association = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="received_consultations",
+        verbose_name=_("consulted association"),
+    )
+    title = models.CharField(_("title"), max_length=500)
+    letter_number = models.CharField(
+        _("letter number"), max_length=100, blank=True, help_text=_("E.g. 1234/QHKT-P2.")
+    )
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    round_number = models.PositiveSmallIntegerField(_("round"), default=1)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_rounds",
+        verbose_name=_("previous round"),
+    )
+    required_specialties = models.ManyToManyField(
+        "experts.Specialty",
+        blank=True,
+        related_name="consultations",
+        verbose_name=_("required specialties"),
+    )
+    panel_size = models.PositiveSmallIntegerField(_("panel size"), default=3)
+    max_per_organization = models.PositiveSmallIntegerField(
+        _("members per organisation at most"), null=True, blank=True, default=2
+    )
+    needs_senior = models.BooleanField(_("needs a senior member"), default=True)
+    deadline_days = models.PositiveSmallIntegerField(
+        _("days to answer"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the configured period."),
+    )
+    day_kind = models.CharField(
+        _("counting"), max_length=10, choices=DayKind.choices, blank=True, default=""
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
+    blind_review = models.BooleanField(
+        _("blind review"),
+        default=True,
+        help_text=_("Experts see other opinions only after submitting their own."),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    overdue = models.BooleanField(_("overdue"), default=False)
+    # Synthesis, held by the chair until the report is issued.
+    introduction = models.TextField(_("introduction"), blank=True)
+    conclusions = models.TextField(_("conclusions"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    synthesis_lock_version = models.PositiveIntegerField(default=0, editable=False)
+    report_number = models.CharField(_("report number"), max_length=30, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    revised_version = models.ForeignKey(
+        "dossiers.DossierVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answered_consultations",
+        verbose_name=_("revised dossier version"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    search_key = models.TextField(editable=False, default="")
+
+    objects = ConsultationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(panel_size__gte=1), name="consultation_panel_size"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.title = nfc(self.title).strip()
+        self.note = nfc(self.note)
+        self.letter_number = nfc(self.letter_number).strip()
+        self.search_key = fold(f"{self.title} {self.letter_number}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "letter_number"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def has_report(self) -> bool:
+        return self.state in REPORT_STATES
+
+    def days_left(self, today: date | None = None) -> int | None:
+        if self.deadline is None:
+            return None
+        return (self.deadline - (today or timezone.localdate())).days
+
+
+class Question(models.Model):
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("consultation"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    text = models.TextField(_("question"))
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["consultation", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "order"], name="unique_question_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.text[:80]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text = nfc(self.text).strip()
+        super().save(*args, **kwargs)
+
+
+class Transition(models.Model):
+    """Who moved a consultation (or one of its parts) from which state to which, and why."""
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="transitions",
+        verbose_name=_("consultation"),
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20, blank=True)
+    to_state = models.CharField(_("to"), max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        ordering = ["consultation", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def from_label(self) -> str:
+        return str(State(self.from_state).label) if self.from_state in State.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(State(self.to_state).label) if self.to_state in State.values else ""
+
+
+ACTION_LABELS = {
+    "created": _("Request drafted"),
+    "invited": _("Experts invited"),
+    "invitation_accepted": _("Invitation accepted"),
+    "invitation_declined": _("Invitation declined"),
+    "invitation_expired": _("Invitation expired"),
+    "chair": _("Chair designated"),
+    "opinion_submitted": _("Opinion submitted"),
+    "opinion_recorded": _("Opinion received and recorded"),
+    "revision_linked": _("Revised dossier version linked"),
+}
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def seated(self) -> InvitationQuerySet:
+        """Invitations that put the expert on the panel (pending or accepted)."""
+        return self.filter(state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED))
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("consultation"),
+    )
+    expert = models.ForeignKey(
+        "experts.Expert",
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("expert"),
+    )
+    state = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
+    is_chair = models.BooleanField(_("chair"), default=False)
+    recommended = models.BooleanField(_("recommended"), default=True)
+    rank = models.PositiveIntegerField(_("rank in the recommendation"), null=True, blank=True)
+    affinity = models.FloatField(_("affinity"), null=True, blank=True)
+    recommendation_reason = models.CharField(_("recommendation"), max_length=500, blank=True)
+    override_reason = models.TextField(
+        _("reason for choosing outside the recommendation"), blank=True
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    respond_by = models.DateField(_("answer by"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    independence_declared = models.BooleanField(_("independence declared"), default=False)
+    independence_statement = models.TextField(_("independence declaration"), blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["consultation", "-is_chair", "invited_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "expert"], name="unique_invitation_per_expert"
+            ),
+            models.UniqueConstraint(
+                fields=["consultation"], condition=Q(is_chair=True), name="one_chair_per_panel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.consultation}"
+
+
+class Opinion(TimeStampedModel):
+    """One revision of one expert's (or one body's) opinion on a consultation."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class Verdict(models.TextChoices):
+        AGREE = "agree", _("Agree")
+        AGREE_WITH_CONDITIONS = "conditions", _("Agree with conditions")
+        DISAGREE = "disagree", _("Disagree")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Written in thamvan")
+        PAPER = "paper", _("Received on paper")
+        EMAIL = "email", _("Received by email")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="opinions",
+        verbose_name=_("consultation"),
+    )
+    expert = models.ForeignKey(
+        "experts.Expert",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinions",
+        verbose_name=_("expert"),
+    )
+    author_name = models.CharField(
+        _("author"),
+        max_length=255,
+        blank=True,
+        help_text=_("The organisation or person, for opinions not written by a panel expert."),
+    )
+    revision = models.PositiveSmallIntegerField(_("revision"), default=1)
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendment",
+        verbose_name=_("amends"),
+    )
+    is_current = models.BooleanField(_("current revision"), default=True)
+    state = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    verdict = models.CharField(_("verdict"), max_length=12, choices=Verdict.choices, blank=True)
+    summary = models.TextField(_("general remarks"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.ONLINE
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    # Optimistic locking: every save of a draft bumps it; a save from a stale
+    # page (another tab) is refused instead of silently overwriting.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
+        ordering = ["consultation", "submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "expert", "revision"],
+                condition=Q(expert__isnull=False),
+                name="unique_opinion_revision",
+            ),
+            models.UniqueConstraint(
+                fields=["consultation", "expert"],
+                condition=Q(expert__isnull=False, state="draft"),
+                name="one_draft_opinion_per_expert",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_label} · {self.consultation}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.summary = nfc(self.summary)
+        self.author_name = nfc(self.author_name).strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def author_label(self) -> str:
+        if self.expert is not None:
+            return self.expert.titled_name
+        return self.author_name
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == self.Status.SUBMITTED
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultations:opinion_detail", args=[self.consultation_id, self.pk])
+
+
+class Answer(models.Model):
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.CASCADE, related_name="answers", verbose_name=_("opinion")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question")
+    )
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["opinion", "question__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "question"], name="unique_answer")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.text = nfc(self.text)
+        super().save(*args, **kwargs)
+
+
+class OpinionItem(models.Model):
+    """One remark, tied to a part of the frozen dossier version or to a place on its map."""
+
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.CASCADE, related_name="items", verbose_name=_("opinion")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name=_("question"),
+    )
+    document = models.ForeignKey(
+        "dossiers.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opinion_items",
+        verbose_name=_("document"),
+    )
+    section = models.CharField(
+        _("section or page"), max_length=255, blank=True, help_text=_("E.g. “Section 3.2, p. 41”.")
+    )
+    geometry = models.JSONField(_("place on the map"), null=True, blank=True)
+    content = models.TextField(_("remark"))
+    # The chair's grouping for the synthesis and the report ("Giao thông").
+    topic = models.CharField(_("topic"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("opinion item")
+        verbose_name_plural = _("opinion items")
+        ordering = ["opinion", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.content[:80]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.content = nfc(self.content)
+        self.section = nfc(self.section).strip()
+        self.topic = nfc(self.topic).strip()
+        super().save(*args, **kwargs)
+
+    @property
+    def geometry_type(self) -> str:
+        return str(self.geometry.get("type", "")) if isinstance(self.geometry, dict) else ""
+
+    @property
+    def target_label(self) -> str:
+        parts = [self.document.title if self.document is not None else "", self.section]
+        return " · ".join(p for p in parts if p)
+
+
+class Attachment(models.Model):
+    opinion = models.ForeignKey(
+        Opinion, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("opinion")
+    )
+    is_scanned_letter = models.BooleanField(_("scanned letter"), default=False)
+    file = models.FileField(_("file"), max_length=255)
+    original_filename = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["opinion", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_filename
+
+
+class Response(models.Model):
+    """The agency's answer to one opinion item (tiếp thu, giải trình)."""
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
+        NOT_ACCEPTED = "not_accepted", _("Explained, not accepted")
+
+    item = models.OneToOneField(
+        OpinionItem, on_delete=models.CASCADE, related_name="response", verbose_name=_("item")
+    )
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    explanation = models.TextField(_("response and explanation"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    responded_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="accepted") | ~Q(explanation=""),
+                name="response_explained_unless_accepted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_result_display()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.explanation = nfc(self.explanation).strip()
+        super().save(*args, **kwargs)
+
+
+class ConflictDeclaration(models.Model):
+    """An expert's own statement of a conflict with an organisation or a dossier."""
+
+    expert = models.ForeignKey(
+        "experts.Expert",
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+        verbose_name=_("expert"),
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dossier"),
+    )
+    reason = models.CharField(_("reason"), max_length=255)
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        ordering = ["expert", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False) | Q(dossier__isnull=False),
+                name="conflict_names_organization_or_dossier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reason

@@ -1,0 +1,223 @@
+"""After the review: the chair's synthesis, the report, the agency's responses, downloads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from thamvan.consultations import access, services
+from thamvan.consultations.forms import ReportForm, ResponseForm, RevisionForm, SynthesisForm
+from thamvan.consultations.models import Consultation, OpinionItem, State
+from thamvan.consultations.services import ConsultationError
+from thamvan.core.http import AuthedRequest
+from thamvan.core.uploads import safe_content_disposition
+from thamvan.documents.models import GeneratedDocument
+from thamvan.documents.services import CONTENT_TYPES
+
+GROUPINGS = ("question", "section", "topic", "verdict")
+
+
+def _items(consultation: Consultation) -> Any:
+    return (
+        services.items_to_answer(consultation)
+        .select_related("opinion__expert", "question", "document", "response")
+        .order_by("opinion__submitted_at", "opinion_id", "order", "pk")
+    )
+
+
+def _group(items: list[OpinionItem], by: str) -> list[tuple[str, list[OpinionItem]]]:
+    groups: dict[str, list[OpinionItem]] = defaultdict(list)
+    for item in items:
+        if by == "question":
+            key = f"{item.question.order}. {item.question.text}" if item.question else ""
+        elif by == "section":
+            key = item.target_label
+        elif by == "verdict":
+            key = item.opinion.get_verdict_display()
+        else:
+            key = item.topic
+        groups[key or _("(none)")].append(item)
+    return sorted(groups.items(), key=lambda pair: pair[0])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not services.can_synthesize(request.user, consultation):
+        raise PermissionDenied
+    items = list(_items(consultation))
+    form = SynthesisForm(
+        request.POST or None,
+        initial={
+            "lock_version": consultation.synthesis_lock_version,
+            "introduction": consultation.introduction,
+            "conclusions": consultation.conclusions,
+            "recommendations": consultation.recommendations,
+        },
+    )
+    editable = consultation.state == State.SYNTHESIZING
+    if request.method == "POST" and form.is_valid():
+        topics = {
+            item.pk: request.POST.get(f"topic_{item.pk}", item.topic)
+            for item in items
+            if f"topic_{item.pk}" in request.POST
+        }
+        try:
+            services.synthesis_save(
+                actor=request.user,
+                consultation=consultation,
+                lock_version=form.cleaned_data["lock_version"],
+                introduction=form.cleaned_data["introduction"],
+                conclusions=form.cleaned_data["conclusions"],
+                recommendations=form.cleaned_data["recommendations"],
+                topics=topics,
+            )
+        except ConsultationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The synthesis was saved."))
+            return redirect("consultations:synthesis", consultation.pk)
+    by = request.GET.get("by", "topic")
+    if by not in GROUPINGS:
+        by = "topic"
+    return TemplateResponse(
+        request,
+        "consultations/synthesis.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "groups": _group(items, by),
+            "by": by,
+            "groupings": GROUPINGS,
+            "editable": editable,
+            "report_form": ReportForm(),
+            "can_issue": editable and access.is_secretariat(request.user, consultation),
+        },
+    )
+
+
+@login_required
+@require_POST
+def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.is_secretariat(request.user, consultation):
+        raise PermissionDenied
+    form = ReportForm(request.POST)
+    number = form.cleaned_data["report_number"] if form.is_valid() else ""
+    try:
+        services.consultation_issue_report(
+            actor=request.user, consultation=consultation, report_number=number
+        )
+    except ConsultationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("consultations:synthesis", consultation.pk)
+    messages.success(request, _("The report was issued; its documents are being generated."))
+    return redirect(consultation)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responses(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.can_read_documents(request.user, consultation):
+        raise PermissionDenied
+    can_answer = access.is_agency(request.user, consultation) and consultation.state in (
+        State.REPORTED,
+        State.RESPONDING,
+    )
+    items = list(_items(consultation))
+    errors: dict[int, Any] = {}
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        item_pk = request.POST.get("item", "")
+        item = next((i for i in items if str(i.pk) == item_pk), None)
+        if item is None:
+            raise Http404
+        form = ResponseForm(request.POST, prefix=f"item{item.pk}")
+        if form.is_valid():
+            try:
+                services.response_record(
+                    actor=request.user,
+                    item=item,
+                    result=form.cleaned_data["result"],
+                    explanation=form.cleaned_data["explanation"],
+                )
+            except ConsultationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The response was saved."))
+                return redirect(f"{request.path}#item-{item.pk}")
+        errors[item.pk] = form
+    rows = []
+    for item in items:
+        response = getattr(item, "response", None)
+        form = errors.get(item.pk) or ResponseForm(
+            prefix=f"item{item.pk}",
+            initial={"result": response.result, "explanation": response.explanation}
+            if response
+            else None,
+        )
+        rows.append((item, response, form))
+    return TemplateResponse(
+        request,
+        "consultations/responses.html",
+        {
+            "consultation": consultation,
+            "rows": rows,
+            "can_answer": can_answer,
+            "answered": sum(1 for _i, r, _f in rows if r is not None),
+            "revision_form": RevisionForm(consultation=consultation) if can_answer else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def link_revision(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.is_agency(request.user, consultation):
+        raise PermissionDenied
+    form = RevisionForm(request.POST, consultation=consultation)
+    if form.is_valid():
+        try:
+            services.consultation_link_revision(
+                actor=request.user, consultation=consultation, version=form.cleaned_data["version"]
+            )
+        except ConsultationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The revised dossier version was linked."))
+    return redirect("consultations:responses", consultation.pk)
+
+
+@login_required
+@require_GET
+def document_download(request: AuthedRequest, pk: int, document_pk: int) -> FileResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.can_read_documents(request.user, consultation):
+        raise Http404
+    record = GeneratedDocument.objects.filter(
+        consultation=consultation, pk=document_pk, status=GeneratedDocument.Status.READY
+    ).first()
+    if record is None:
+        raise Http404
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
+    response["Content-Disposition"] = safe_content_disposition(record.filename)
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

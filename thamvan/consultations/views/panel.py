@@ -1,0 +1,132 @@
+"""Panel formation: the recommendation page, invitations, answers and the chair."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from thamvan.consultations import access, services
+from thamvan.consultations.forms import DeclarationForm, ReasonForm
+from thamvan.consultations.models import Consultation, State
+from thamvan.consultations.services import ConsultationError, Pick
+from thamvan.core.http import AuthedRequest
+from thamvan.experts.models import Expert
+from thamvan.matching.services import recommend_panel
+
+
+def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.is_secretariat(request.user, consultation):
+        raise PermissionDenied
+    return consultation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def panel(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = _secretariat_consultation(request, pk)
+    recommendation = recommend_panel(consultation)
+    errors: list[str] = []
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("expert") if v.isdigit()]
+        rows = {row.expert.pk: row for row in recommendation.ranked}
+        suggested = {row.expert.pk for row in recommendation.suggested}
+        experts = {e.pk: e for e in Expert.objects.active().filter(pk__in=chosen)}
+        picks = []
+        for expert_id in chosen:
+            if expert_id not in experts:
+                continue
+            row = rows.get(expert_id)
+            picks.append(
+                Pick(
+                    expert=experts[expert_id],
+                    suggested=expert_id in suggested,
+                    rank=row.rank if row else None,
+                    affinity=row.score if row else None,
+                    reason=row.reason if row else "",
+                    override_reason=request.POST.get(f"override_{expert_id}", ""),
+                )
+            )
+        try:
+            services.invitations_send(actor=request.user, consultation=consultation, picks=picks)
+        except ConsultationError as error:
+            errors = list(error.messages)
+        else:
+            messages.success(request, _("The invitations were sent."))
+            return redirect("consultations:panel", consultation.pk)
+    return TemplateResponse(
+        request,
+        "consultations/panel.html",
+        {
+            "consultation": consultation,
+            "recommendation": recommendation,
+            "invitations": consultation.invitations.select_related("expert"),
+            "errors": errors,
+            "chosen": set(request.POST.getlist("expert")),
+            "can_invite": consultation.state
+            in (State.ACCEPTED, State.PANEL_FORMING, State.IN_REVIEW),
+        },
+    )
+
+
+@login_required
+@require_POST
+def set_chair(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    consultation = _secretariat_consultation(request, pk)
+    invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
+    try:
+        services.panel_set_chair(
+            actor=request.user, consultation=consultation, invitation=invitation
+        )
+    except ConsultationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The chair was designated."))
+    return redirect("consultations:panel", consultation.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_respond(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
+    if invitation.expert.user_id != request.user.pk:
+        raise PermissionDenied
+    declaration = DeclarationForm(request.POST if request.POST.get("answer") == "accept" else None)
+    decline = ReasonForm(request.POST if request.POST.get("answer") == "decline" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept" and declaration.is_valid():
+                services.invitation_accept(
+                    actor=request.user,
+                    invitation=invitation,
+                    declared=declaration.cleaned_data["declared"],
+                    statement=declaration.cleaned_data["statement"],
+                )
+                messages.success(request, _("You joined the expert panel."))
+                return redirect(consultation)
+            if request.POST.get("answer") == "decline" and decline.is_valid():
+                services.invitation_decline(
+                    actor=request.user, invitation=invitation, reason=decline.cleaned_data["reason"]
+                )
+                messages.success(request, _("You declined the invitation."))
+                return redirect("consultations:list")
+        except ConsultationError as error:
+            form = declaration if request.POST.get("answer") == "accept" else decline
+            form.add_error(None, error)
+    return TemplateResponse(
+        request,
+        "consultations/invitation.html",
+        {
+            "consultation": consultation,
+            "invitation": invitation,
+            "declaration": declaration,
+            "decline": decline,
+        },
+    )

@@ -1,0 +1,242 @@
+"""Consultation requests: list, create, edit, detail with timeline, lifecycle actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_stubs_ext import StrPromise
+
+from thamvan.consultations import access, services
+from thamvan.consultations.forms import ConsultationFilterForm, ConsultationForm, ReasonForm
+from thamvan.consultations.models import Consultation, State
+from thamvan.consultations.services import ConsultationError
+from thamvan.core.http import AuthedRequest
+from thamvan.core.pagination import paginate
+from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
+
+
+@login_required
+@require_GET
+def consultation_list(request: AuthedRequest) -> TemplateResponse:
+    filters = ConsultationFilterForm(request.GET)
+    consultations = Consultation.objects.visible_to(request.user).select_related(
+        "dossier__lead_agency", "association"
+    )
+    if filters.is_valid():
+        consultations = consultations.search(filters.cleaned_data["q"])
+        if state := filters.cleaned_data["state"]:
+            consultations = consultations.filter(state=state)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page_obj": paginate(request, consultations),
+        "query_string": query.urlencode(),
+    }
+    template = "consultations/list.html#results" if request.htmx else "consultations/list.html"
+    return TemplateResponse(request, template, context)
+
+
+def _save_form(
+    request: AuthedRequest, form: ConsultationForm, save: Callable[..., Consultation]
+) -> Consultation | None:
+    data = dict(form.cleaned_data)
+    data.pop("questions_text", None)
+    specialties = data.pop("required_specialties", [])
+    try:
+        return save(questions=form.questions, required_specialties=specialties, **data)
+    except ConsultationError as error:
+        form.add_error(None, error)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_create(request: AuthedRequest, dossier_pk: int) -> HttpResponse:
+    dossier = get_dossier_for_user(request.user, dossier_pk)
+    if not can_change_dossier(request.user, dossier):
+        raise PermissionDenied
+    form = ConsultationForm(
+        request.POST or None,
+        dossier=dossier,
+        initial={"title": _("Request for opinions on %(name)s") % {"name": dossier.name}},
+    )
+    if request.method == "POST" and form.is_valid():
+        consultation = _save_form(
+            request,
+            form,
+            lambda **data: services.consultation_create(
+                actor=request.user, dossier=dossier, **data
+            ),
+        )
+        if consultation is not None:
+            messages.success(request, _("The consultation request was saved as a draft."))
+            return redirect(consultation)
+    return TemplateResponse(request, "consultations/form.html", {"form": form, "dossier": dossier})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.is_agency(request.user, consultation) or consultation.state != State.DRAFT:
+        raise PermissionDenied
+    form = ConsultationForm(
+        request.POST or None, instance=consultation, dossier=consultation.dossier
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            lambda **data: services.consultation_update(
+                actor=request.user, consultation=consultation, **data
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The consultation request was saved."))
+            return redirect(saved)
+    return TemplateResponse(
+        request,
+        "consultations/form.html",
+        {"form": form, "dossier": consultation.dossier, "consultation": consultation},
+    )
+
+
+def allowed_actions(user: Any, consultation: Consultation) -> list[str]:
+    """The lifecycle buttons to show; the services check again."""
+    state = consultation.state
+    agency = access.is_agency(user, consultation) or user.is_admin
+    secretariat = access.is_secretariat(user, consultation)
+    chair = access.is_chair(user, consultation)
+    actions = []
+    if agency and state == State.DRAFT:
+        actions += ["send"]
+    if secretariat and state == State.SENT:
+        actions += ["accept", "return"]
+    if secretariat and state == State.PANEL_FORMING:
+        actions += ["start_review"]
+    if (secretariat or chair) and state == State.IN_REVIEW:
+        actions += ["start_synthesis"]
+    if agency and state in services.WITHDRAWABLE:
+        actions += ["withdraw"]
+    return actions
+
+
+@login_required
+@require_GET
+def consultation_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
+    from thamvan.documents.services import latest_documents
+
+    consultation = access.get_consultation_for_user(request.user, pk)
+    user = request.user
+    invitation = access.invitation_of(user, consultation)
+    opinions = (
+        access.opinions_visible_to(user, consultation)
+        .select_related("expert")
+        .order_by("expert_id", "revision", "pk")
+    )
+    context = {
+        "consultation": consultation,
+        "questions": consultation.questions.all(),
+        "specialties": consultation.required_specialties.all(),
+        "transitions": consultation.transitions.select_related("actor"),
+        "invitations": consultation.invitations.select_related("expert"),
+        "my_invitation": invitation,
+        "opinions": opinions,
+        "actions": allowed_actions(user, consultation),
+        "is_agency": access.is_agency(user, consultation),
+        "is_secretariat": access.is_secretariat(user, consultation),
+        "is_member": access.is_member(user, consultation),
+        "is_chair": access.is_chair(user, consultation),
+        "documents": (
+            latest_documents(consultation) if access.can_read_documents(user, consultation) else []
+        ),
+        "reason_form": ReasonForm(),
+        "next_rounds": consultation.next_rounds.all(),
+    }
+    return TemplateResponse(request, "consultations/detail.html", context)
+
+
+TRANSITIONS: dict[str, tuple[Callable[..., Any], bool, StrPromise]] = {
+    "send": (services.consultation_send, False, gettext_lazy("The consultation request was sent.")),
+    "accept": (
+        services.consultation_accept,
+        False,
+        gettext_lazy("The consultation request was accepted."),
+    ),
+    "return": (
+        services.consultation_return,
+        True,
+        gettext_lazy("The consultation request was returned."),
+    ),
+    "withdraw": (
+        services.consultation_withdraw,
+        True,
+        gettext_lazy("The consultation was withdrawn."),
+    ),
+    "start_review": (
+        services.consultation_start_review,
+        False,
+        gettext_lazy("The review has started."),
+    ),
+    "start_synthesis": (
+        services.consultation_start_synthesis,
+        False,
+        gettext_lazy("The synthesis has started."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def consultation_transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if action not in TRANSITIONS:
+        raise Http404
+    service, needs_reason, success = TRANSITIONS[action]
+    kwargs: dict[str, Any] = {"actor": request.user, "consultation": consultation}
+    if needs_reason:
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give a reason."))
+            return redirect(consultation)
+        kwargs["reason"] = form.cleaned_data["reason"]
+    try:
+        service(**kwargs)
+    except ConsultationError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied from error
+        messages.error(request, " ".join(error.messages))
+        return redirect(consultation)
+    messages.success(request, success)
+    return redirect(consultation)
+
+
+@login_required
+@require_POST
+def consultation_new_round(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.is_agency(request.user, consultation):
+        raise PermissionDenied
+    version = consultation.dossier.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    try:
+        newer = services.consultation_new_round(
+            actor=request.user, previous=consultation, version=version
+        )
+    except ConsultationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(consultation)
+    messages.success(request, _("A new round was drafted; review it before sending."))
+    return redirect(newer)

@@ -1,0 +1,196 @@
+"""Consultation documents from the database: mapping models onto the generators, storage.
+
+Generation runs in a background task (``thamvan.documents.tasks``); the
+request only records a pending ``GeneratedDocument`` and enqueues it on commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from thamvan.accounts.models import User
+from thamvan.consultations.models import Consultation, Opinion, OpinionItem
+from thamvan.core.uploads import generated_key
+from thamvan.documents.decree30 import DocumentHeader, Issuer, Signer
+from thamvan.documents.models import GeneratedDocument
+from thamvan.documents.reports import (
+    OpinionItem as ReportItem,
+)
+from thamvan.documents.reports import (
+    ReportData,
+    opinion_items_xlsx,
+    response_table_docx,
+    synthesis_report_docx,
+)
+
+Kind = GeneratedDocument.Kind
+ALL_KINDS: tuple[str, ...] = (Kind.REPORT, Kind.RESPONSE_TABLE, Kind.ITEMS)
+CONTENT_TYPES = {
+    Kind.REPORT: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    Kind.RESPONSE_TABLE: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    Kind.ITEMS: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FILENAMES = {
+    Kind.REPORT: "Bao-cao-tong-hop-y-kien-{pk}.docx",
+    Kind.RESPONSE_TABLE: "Bang-tiep-thu-giai-trinh-{pk}.docx",
+    Kind.ITEMS: "Tong-hop-y-kien-{pk}.xlsx",
+}
+DEFAULT_PLACE = "Hà Nội"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def report_items(consultation: Consultation) -> list[ReportItem]:
+    """Every item of the current submitted opinions, with the agency's answer if any.
+
+    An opinion that agrees without any remark still counts, as one agreed line.
+    """
+    opinions = (
+        Opinion.objects.filter(
+            consultation=consultation, state=Opinion.Status.SUBMITTED, is_current=True
+        )
+        .select_related("expert")
+        .order_by("submitted_at", "pk")
+    )
+    items_by_opinion: dict[int, list[OpinionItem]] = {}
+    for item in (
+        OpinionItem.objects.filter(opinion__in=opinions)
+        .select_related("document", "question", "response")
+        .order_by("opinion_id", "order", "pk")
+    ):
+        items_by_opinion.setdefault(item.opinion_id, []).append(item)
+    result: list[ReportItem] = []
+    for opinion in opinions:
+        author = opinion.author_label
+        items = items_by_opinion.get(opinion.pk, [])
+        if not items:
+            if opinion.verdict == Opinion.Verdict.AGREE:
+                result.append(
+                    ReportItem(
+                        order=len(result) + 1,
+                        topic="Ý kiến chung",
+                        author=author,
+                        content=opinion.summary or "Nhất trí với nội dung hồ sơ.",
+                        agreed=True,
+                    )
+                )
+            continue
+        for item in items:
+            response = getattr(item, "response", None)
+            topic = item.topic or (item.question.text[:120] if item.question else "Ý kiến chung")
+            result.append(
+                ReportItem(
+                    order=len(result) + 1,
+                    topic=topic,
+                    target=item.target_label,
+                    author=author,
+                    content=item.content,
+                    response=response.explanation if response else "",
+                    result=response.result if response else None,
+                )
+            )
+    return result
+
+
+def report_data(consultation: Consultation) -> ReportData:
+    association = consultation.association
+    parent = association.parent.name if association.parent_id and association.parent else ""
+    date = (
+        (consultation.reported_at or timezone.now())
+        .astimezone(timezone.get_current_timezone())
+        .date()
+    )
+    chair = consultation.invitations.filter(is_chair=True).select_related("expert").first()
+    return ReportData(
+        header=DocumentHeader(
+            issuer=Issuer(
+                parent=parent,
+                name=association.name,
+                abbreviation=association.abbreviation or "HQH",
+            ),
+            number=consultation.report_number,
+            place=DEFAULT_PLACE,
+            date=date,
+        ),
+        subject=f"{consultation.dossier.get_kind_display()} {consultation.dossier.name}",
+        signer=Signer(
+            authority="TM. TỔ CHUYÊN GIA",
+            position="TỔ TRƯỞNG",
+            name=chair.expert.titled_name if chair else "",
+        ),
+        introduction=_paragraphs(consultation.introduction),
+        conclusions=_paragraphs(consultation.conclusions),
+        recommendations=_paragraphs(consultation.recommendations),
+        recipients=[consultation.dossier.lead_agency.name, "Thành viên Tổ chuyên gia"],
+        archive=f"VT, {association.abbreviation or 'VP'}",
+        items=report_items(consultation),
+    )
+
+
+def render(kind: str, consultation: Consultation) -> bytes:
+    data = report_data(consultation)
+    if kind == Kind.REPORT:
+        return synthesis_report_docx(data)
+    if kind == Kind.RESPONSE_TABLE:
+        return response_table_docx(data)
+    return opinion_items_xlsx(
+        list(data.items), f"Tổng hợp ý kiến về {data.subject}", date=data.header.date
+    )
+
+
+@transaction.atomic
+def documents_generate(
+    *, actor: User | None, consultation: Consultation, kinds: Sequence[str] = ALL_KINDS
+) -> list[GeneratedDocument]:
+    """Record pending documents and enqueue their generation once the transaction commits."""
+    from thamvan.documents.tasks import generate_document
+
+    records = [
+        GeneratedDocument.objects.create(consultation=consultation, kind=kind, requested_by=actor)
+        for kind in kinds
+    ]
+    for record in records:
+        pk = record.pk
+        transaction.on_commit(lambda pk=pk: generate_document.enqueue(pk))  # type: ignore[misc]
+    return records
+
+
+def document_build(record: GeneratedDocument) -> GeneratedDocument:
+    """Generate and store the file of a pending record."""
+    consultation = Consultation.objects.select_related(
+        "association__parent", "dossier__lead_agency"
+    ).get(pk=record.consultation_id)
+    try:
+        content = render(record.kind, consultation)
+    except Exception as error:
+        record.status = GeneratedDocument.Status.FAILED
+        record.error = str(error)[:2000]
+        record.finished_at = timezone.now()
+        record.save(update_fields=["status", "error", "finished_at"])
+        return record
+    extension = "xlsx" if record.kind == Kind.ITEMS else "docx"
+    record.file.save(generated_key("reports", extension), ContentFile(content), save=False)
+    record.filename = FILENAMES[record.kind].format(pk=consultation.pk)  # type: ignore[index]
+    record.size = len(content)
+    record.sha256 = hashlib.sha256(content).hexdigest()
+    record.status = GeneratedDocument.Status.READY
+    record.finished_at = timezone.now()
+    record.save(update_fields=["file", "filename", "size", "sha256", "status", "finished_at"])
+    return record
+
+
+def latest_documents(consultation: Consultation) -> list[GeneratedDocument]:
+    """The newest record of each kind, in the order of ``ALL_KINDS``."""
+    latest: dict[str, GeneratedDocument] = {}
+    for record in GeneratedDocument.objects.filter(consultation=consultation).order_by(
+        "-created_at", "-pk"
+    ):
+        latest.setdefault(record.kind, record)
+    return [latest[kind] for kind in ALL_KINDS if kind in latest]

@@ -1,0 +1,156 @@
+"""Consultation documents generated from the database, stored with a checksum, downloadable
+by the parties only; their layout is checked by opening the DOCX."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from docx.enum.section import WD_ORIENT
+from openpyxl import load_workbook
+
+from thamvan.consultations import services
+from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.documents.decree30 import MOTTO, NATIONAL_TITLE
+from thamvan.documents.models import GeneratedDocument
+from thamvan.documents.reports import COUNT_LABELS, RESPONSE_TABLE_COLUMNS
+from thamvan.documents.tests.test_decree30 import is_italic, mm, open_docx
+from thamvan.dossiers.tests.factories import DossierFactory
+from thamvan.experts.tests.factories import ExpertFactory
+
+pytestmark = pytest.mark.django_db
+
+COLUMN_TITLES = [column.title for column in RESPONSE_TABLE_COLUMNS]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def reported(
+    orgs, officer, secretariat, expert_user, other_expert_user, django_capture_on_commit_callbacks
+):
+    dossier = DossierFactory.create(
+        lead_agency=orgs.department, name="Quy hoạch phân khu đô thị N9"
+    )
+    consultation = ConsultationFactory.create(dossier=dossier, association=orgs.association)
+    members = [
+        (
+            expert_user,
+            ExpertFactory.create(
+                user=expert_user, full_name="Trần Quốc Bảo", academic_rank="PGS", degree="TS"
+            ),
+        ),
+        (
+            other_expert_user,
+            ExpertFactory.create(user=other_expert_user, full_name="Lê Thị Mai", degree="KTS"),
+        ),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        return advance(
+            consultation, "reported", officer=officer, secretariat=secretariat, members=members
+        )
+
+
+def _stored(consultation, kind):
+    record = GeneratedDocument.objects.filter(consultation=consultation, kind=kind).latest("pk")
+    assert record.status == GeneratedDocument.Status.READY
+    with record.file.open("rb") as handle:
+        content = handle.read()
+    assert hashlib.sha256(content).hexdigest() == record.sha256
+    return record, content
+
+
+def _all_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def test_the_report_is_a4_times_new_roman_with_title_motto_and_date_line(reported):
+    _, content = _stored(reported, "report")
+    document = open_docx(content)
+    section = document.sections[0]
+    assert round(mm(section.page_width)) == 210 and round(mm(section.page_height)) == 297
+    assert document.styles["Normal"].font.name == "Times New Roman"
+    text = _all_text(document)
+    assert NATIONAL_TITLE in text and MOTTO in text
+    date_line = next(
+        p
+        for p in document.paragraphs
+        + [p for t in document.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+        if re.search(r"Hà Nội, ngày \d\d tháng \d\d năm \d{4}", p.text)
+    )
+    assert is_italic(date_line)
+    assert "Hồ sơ cơ bản đáp ứng yêu cầu." in text
+    assert "Cần bổ sung bãi đỗ xe công cộng." in text
+
+
+def test_the_response_table_is_landscape_with_the_columns_and_counts(
+    reported, officer, django_capture_on_commit_callbacks
+):
+    item = services.items_to_answer(reported).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.response_record(
+            actor=officer, item=item, result="not_accepted", explanation="Đã có bãi đỗ ngầm."
+        )
+    _, content = _stored(reported, "response_table")
+    document = open_docx(content)
+    assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    by_first_cell = {t.rows[0].cells[0].text: t for t in document.tables}
+    counts, table = by_first_cell[COUNT_LABELS[0]], by_first_cell["STT"]
+    assert [c.text for c in counts.rows[0].cells] == list(COUNT_LABELS)
+    assert [c.text for c in counts.rows[1].cells] == ["1", "0", "0", "0", "1", "0"]
+    assert [c.text for c in table.rows[0].cells] == COLUMN_TITLES
+    assert "Giải trình, không tiếp thu" in [c.text for c in table.rows[-1].cells]
+    assert "Đã có bãi đỗ ngầm." in [c.text for c in table.rows[-1].cells]
+
+
+def test_the_items_workbook_lists_every_remark(reported):
+    _, content = _stored(reported, "items")
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    values = [cell.value for row in sheet.iter_rows(min_row=4) for cell in row]
+    assert "Cần bổ sung bãi đỗ xe công cộng." in values
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("officer", 200),
+        ("secretariat", 200),
+        ("expert_user", 200),
+        ("leadership", 200),
+        ("other_officer", 404),
+        ("outsider", 404),
+    ],
+)
+def test_downloads_are_for_permitted_roles_only(reported, as_user, persona, status, request):
+    record, content = _stored(reported, "report")
+    url = reverse("consultations:document_download", args=[reported.pk, record.pk])
+    response = as_user(request.getfixturevalue(persona)).get(url)
+    assert response.status_code == status
+    if status == 200:
+        assert b"".join(response.streaming_content) == content
+        assert "attachment" in response["Content-Disposition"]
+
+
+def test_a_failed_generation_is_recorded(reported, monkeypatch):
+    from thamvan.documents import services as document_services
+
+    def broken(kind, consultation):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(document_services, "render", broken)
+    (record,) = GeneratedDocument.objects.filter(consultation=reported, kind="report")
+    record.status = GeneratedDocument.Status.PENDING
+    record.save(update_fields=["status"])
+    document_services.document_build(record)
+    assert record.status == GeneratedDocument.Status.FAILED and "boom" in record.error
