@@ -1,0 +1,67 @@
+"""Who may see and change workshops.
+
+* The administrator and the secretariat see and run every workshop.
+* Leadership reads every workshop and changes nothing.
+* Agency officers see the workshops their organisation (or one below it)
+  hosts, and those they are invited to.
+* Experts, and anyone else, see only the workshops they are invited to (404
+  otherwise); an invitee answers their own invitation.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from thamvan.accounts.models import Role, User
+from thamvan.events.models import Invitation, Workshop
+from thamvan.programme.access import scope_ids
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_manage_workshops(user: User) -> bool:
+    return _active(user) and (user.is_admin or user.has_role(Role.SECRETARIAT))
+
+
+def reads_all_workshops(user: User) -> bool:
+    return _active(user) and (user.is_admin or user.has_role(Role.SECRETARIAT, Role.LEADERSHIP))
+
+
+def workshop_visibility_q(user: User, prefix: str = "") -> Q:
+    if not _active(user):
+        return Q(pk__in=[])
+    if reads_all_workshops(user):
+        return Q()
+    invited = Invitation.objects.filter(user_id=user.pk).values("workshop_id")
+    visible = Q(**{f"{prefix}pk__in": invited})
+    hosts = scope_ids(user, Role.AGENCY_OFFICER)
+    if hosts:
+        visible |= Q(**{f"{prefix}host_id__in": sorted(hosts)})
+    return visible
+
+
+def get_workshop_for_user(user: User, pk: int) -> Workshop:
+    try:
+        return Workshop.objects.visible_to(user).select_related("host").get(pk=pk)
+    except Workshop.DoesNotExist:
+        raise Http404 from None
+
+
+def get_workshop_for_update(user: User, pk: int) -> Workshop:
+    workshop = get_workshop_for_user(user, pk)
+    if not can_manage_workshops(user):
+        raise PermissionDenied
+    return workshop
+
+
+def get_own_invitation(user: User, workshop_pk: int) -> Invitation:
+    try:
+        return Invitation.objects.select_related("workshop").get(
+            workshop_id=workshop_pk, user_id=user.pk
+        )
+    except Invitation.DoesNotExist:
+        raise Http404 from None
