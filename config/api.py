@@ -1,0 +1,110 @@
+"""The REST API root, mounted at /api/v1/; each app adds its router here.
+
+Adding an app's resources is one line in ``ROUTERS`` (see docs/api.md). Every
+error, whatever raised it, answers ``{"detail": ..., "code": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from config.api_common import AUTH, RateLimited
+
+api = NinjaAPI(
+    title="thamvan API",
+    version="1",
+    description=(
+        "Planning dossiers, experts, organisations and the knowledge base. "
+        "Authenticate with `Authorization: Bearer <token>` (personal tokens from the "
+        "profile page or `manage.py create_api_token EMAIL`) or with the browser session "
+        "(unsafe methods then need the CSRF token). Errors answer "
+        '`{"detail": ..., "code": ...}`.'
+    ),
+    urls_namespace="api",
+    auth=AUTH,
+)
+
+# (URL prefix, dotted path of the app's router). One line per app.
+ROUTERS = [
+    ("/organizations", "thamvan.organizations.api.router"),
+    ("/experts", "thamvan.experts.api.router"),
+    ("/dossiers", "thamvan.dossiers.api.router"),
+    ("/documents", "thamvan.dossiers.api.documents_router"),
+    ("/search", "thamvan.search.api.router"),
+]
+
+
+def _error(request: HttpRequest, status: int, detail: Any, code: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+
+
+def _validation_detail(exc: ValidationError) -> Any:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    messages = [str(m) for m in exc.messages]
+    return messages[0] if len(messages) == 1 else messages
+
+
+def _validation_code(exc: ValidationError) -> str:
+    code = getattr(exc, "code", None)
+    if code:
+        return str(code)
+    if hasattr(exc, "error_list") and exc.error_list and exc.error_list[0].code:
+        return str(exc.error_list[0].code)
+    return "invalid"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(request, 422, _validation_detail(exc), _validation_code(exc))
+
+
+@api.exception_handler(NinjaValidationError)
+def on_request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return _error(request, 422, exc.errors, "invalid_request")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.", "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "You may not do this.", "forbidden")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Authentication required.", "unauthenticated")
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _error(request, 429, "Too many requests; retry later.", "rate_limited")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja raises HttpError for a failed CSRF check and a malformed body.
+    codes = {400: "bad_request", 403: "csrf_failed"}
+    code = codes.get(exc.status_code, "http_error")
+    return _error(request, exc.status_code, str(exc), code)
+
+
+def _mount() -> None:
+    from django.utils.module_loading import import_string
+
+    for prefix, dotted in ROUTERS:
+        api.add_router(prefix, import_string(dotted))
+
+
+_mount()

@@ -1,0 +1,140 @@
+"""What every API router shares: authentication, rate limits, errors, pagination.
+
+Routers live in their apps (``thamvan/<app>/api.py``) and import from here;
+``config/api.py`` mounts them and installs the exception handlers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Annotated, Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator
+
+from thamvan.accounts.throttle import check_token_failures, record_token_failure
+from thamvan.accounts.tokens import authenticate_token
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+
+
+def _without_nul(value: str) -> str:
+    # No database stores U+0000 in text (PostgreSQL refuses it outright).
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_without_nul)]
+"""A string input: every ``str`` field of an API schema uses this type."""
+
+
+class ErrorOut(Schema):
+    detail: Any = Field(..., description="A message, or a list of field errors.")
+    code: str = Field(..., description="A stable, machine-readable error code.")
+
+
+# Every operation may answer these; listing them keeps the OpenAPI document true.
+COMMON_ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+NOT_FOUND: dict[int, type[ErrorOut]] = {404: ErrorOut}
+
+
+def responses(ok: Any, *, status: int = 200, not_found: bool = True) -> dict[int, Any]:
+    return {status: ok, **COMMON_ERRORS, **(NOT_FOUND if not_found else {})}
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("rate limited")
+        self.retry_after = retry_after
+
+
+def rate_limit_per_minute() -> int:
+    return int(getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 600))
+
+
+def check_rate(identity: str) -> None:
+    """Count a request for ``identity`` this minute; raise RateLimited past the limit."""
+    now = time.time()
+    window = int(now // 60)
+    key = f"api-rate:{identity}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this is the window's first request.
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > rate_limit_per_minute():
+        raise RateLimited(retry_after=max(1, math.ceil(60 - now % 60)))
+
+
+def _client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer tv_…``: a personal token from the profile page or manage.py."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        address = _client_address(request)
+        if check_token_failures(address):
+            raise RateLimited(retry_after=60)
+        api_token = authenticate_token(token)
+        if api_token is None:
+            record_token_failure(address)
+            return None
+        check_rate(f"token:{api_token.pk}")
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
+
+
+class SessionCsrfAuth(SessionAuth):
+    """The browser session; unsafe methods need the CSRF token as the HTML forms do."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is not None:
+            check_rate(f"user:{user.pk}")
+        return user
+
+
+AUTH = [TokenAuth(), SessionCsrfAuth(csrf=True)]
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="At most 100.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    limit: int
+    offset: int
+    items: list[T]
+
+
+def paginate(queryset: QuerySet[Any], params: PageParams) -> dict[str, Any]:
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": list(queryset[params.offset : params.offset + params.limit]),
+    }
