@@ -373,7 +373,7 @@ def check_upload(
     try:
         checked = _check(upload, limit)
         stream.seek(0)
-        antivirus.scan(stream, name=str(upload.name))
+        antivirus.scan(cast(IO[bytes], stream), name=str(upload.name))
         return checked
     finally:
         stream.seek(0)
