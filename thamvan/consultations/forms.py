@@ -23,6 +23,12 @@ class ConsultationFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All states")), *State.choices]
     )
+    # Set by links from the dashboard, which counts over the same scope.
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), required=False, queryset=Organization.objects.all()
+    )
+    start = forms.DateField(label=_("Sent from"), required=False)
+    end = forms.DateField(label=_("Sent until"), required=False)
 
 
 class ConsultationForm(forms.ModelForm):

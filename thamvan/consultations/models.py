@@ -8,7 +8,7 @@ consultation page is the audit trail.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -90,11 +90,32 @@ PANEL_OPEN_STATES = (State.PANEL_FORMING, State.IN_REVIEW, State.SYNTHESIZING)
 REPORT_STATES = (State.REPORTED, State.RESPONDING, State.CLOSED)
 
 
+def _local_day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class ConsultationQuerySet(models.QuerySet["Consultation"]):
     def visible_to(self, user: User) -> ConsultationQuerySet:
         from thamvan.consultations.access import consultation_visibility_q
 
         return self.filter(consultation_visibility_q(user))
+
+    def involving(self, organization_ids: set[int]) -> ConsultationQuerySet:
+        """On dossiers these organisations lead, or sent to them as the consulted body."""
+        return self.filter(
+            Q(dossier__lead_agency_id__in=organization_ids) | Q(association_id__in=organization_ids)
+        )
+
+    def sent_between(self, start: date | None, end: date | None) -> ConsultationQuerySet:
+        """Sent on or after ``start`` and on or before ``end`` (local days); either may be open."""
+        consultations = self
+        if start:
+            consultations = consultations.filter(sent_at__gte=_local_day_start(start))
+        if end:
+            consultations = consultations.filter(
+                sent_at__lt=_local_day_start(end + timedelta(days=1))
+            )
+        return consultations
 
     def open(self) -> ConsultationQuerySet:
         return self.filter(state__in=OPEN_STATES)

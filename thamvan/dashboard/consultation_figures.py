@@ -5,20 +5,17 @@ dashboard shows them; remove it there to run without the consultations app.
 
 Scope: an organisation keeps the consultations on dossiers it (or a unit below
 it) leads, and those sent to it as the consulted association; a period keeps
-the consultations sent within it. The consultations list filters by state
-only, so a state count is marked as a count of its list only when no
-organisation or period is chosen; with one, the link carries the same
-``organization``/``start``/``end`` parameters for the list to honour.
+the consultations sent within it. Each state count links to the consultations
+list with the same ``organization``/``start``/``end`` filter, so the two agree.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,26 +27,11 @@ from thamvan.programme.access import subtree_ids
 LOAD_BUCKETS = (1, 2, 3, 4)
 
 
-def _day_start(day: Any) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def scoped_consultations(scope: Scope) -> Any:
     consultations = Consultation.objects.visible_to(scope.user)
     if scope.organization is not None:
-        ids = sorted(subtree_ids({scope.organization.pk}))
-        consultations = consultations.filter(
-            Q(dossier__lead_agency_id__in=ids) | Q(association_id__in=ids)
-        )
-    if scope.start:
-        consultations = consultations.filter(sent_at__gte=_day_start(scope.start))
-    if scope.end:
-        consultations = consultations.filter(sent_at__lt=_day_start(scope.end + timedelta(days=1)))
-    return consultations
-
-
-def _narrowed(scope: Scope) -> bool:
-    return scope.organization is not None or scope.start is not None or scope.end is not None
+        consultations = consultations.involving(subtree_ids({scope.organization.pk}))
+    return consultations.sent_between(scope.start, scope.end)
 
 
 @figure_provider
@@ -65,7 +47,7 @@ def consultation_state_figures(scope: Scope) -> FigureGroup:
                 label,
                 by_state.get(state, 0),
                 scope.link("consultations:list", state=state),
-                is_count=not _narrowed(scope),
+                is_count=True,
             )
         )
     return group.with_shares()

@@ -36,6 +36,11 @@ def consultation_list(request: AuthedRequest) -> TemplateResponse:
         consultations = consultations.search(filters.cleaned_data["q"])
         if state := filters.cleaned_data["state"]:
             consultations = consultations.filter(state=state)
+        if organization := filters.cleaned_data["organization"]:
+            consultations = consultations.involving(organization.descendant_ids())
+        consultations = consultations.sent_between(
+            filters.cleaned_data["start"], filters.cleaned_data["end"]
+        )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
