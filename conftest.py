@@ -13,6 +13,14 @@ import pytest
 from django.test import Client
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: rate-limit counters must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class Orgs:
     city: object
