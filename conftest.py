@@ -14,11 +14,17 @@ from django.test import Client
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Each test starts with an empty cache: rate-limit counters must not leak between tests."""
+def _fresh_state() -> None:
+    """Each test starts with an empty cache and the default language.
+
+    Rate-limit counters must not leak between tests, and a request served in
+    English by an earlier test must not leave English active in this thread.
+    """
     from django.core.cache import cache
+    from django.utils import translation
 
     cache.clear()
+    translation.activate("vi")
 
 
 @dataclass
@@ -140,11 +146,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # units, specialties, deadline rules); restoring it keeps later tests honest.
     for item in items:
         marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
         if marker is not None and marker.kwargs.get("transaction"):
-            item.add_marker(
-                pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}),
-                append=False,
-            )
+            kwargs = dict(marker.kwargs)
+        elif fixtures & {"live_server", "transactional_db"}:
+            kwargs = {**(marker.kwargs if marker is not None else {}), "transaction": True}
+        else:
+            continue
+        item.add_marker(pytest.mark.django_db(**kwargs, serialized_rollback=True), append=False)
 
 
 # --- Browser -------------------------------------------------------------------------

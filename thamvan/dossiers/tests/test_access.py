@@ -27,6 +27,9 @@ from thamvan.dossiers.models import Confidentiality, Document, Dossier
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 from thamvan.organizations.tests.factories import OrganizationFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 PUBLIC, INTERNAL, RESTRICTED = "public", "internal", "restricted"
 LEVELS = (PUBLIC, INTERNAL, RESTRICTED)
 CELLS = [(lead, level) for lead in ("department", "ward") for level in LEVELS]

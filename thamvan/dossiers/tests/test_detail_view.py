@@ -9,6 +9,9 @@ from thamvan.dossiers.models import Dossier
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 from thamvan.organizations.models import AdministrativeUnit
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 
 def url(dossier: Dossier) -> str:
     return reverse("dossiers:detail", args=[dossier.pk])

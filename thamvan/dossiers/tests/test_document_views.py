@@ -16,6 +16,9 @@ from thamvan.core.uploads import safe_content_disposition
 from thamvan.dossiers.models import VERSION_FROZEN, Document, Dossier, DossierVersion
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 FILENAME = "Thuyết minh tổng hợp (bản trình).pdf"
 
 

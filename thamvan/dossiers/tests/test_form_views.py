@@ -20,6 +20,9 @@ from thamvan.dossiers.services import CODE_TAKEN
 from thamvan.dossiers.tests.factories import HANOI_POLYGON, DossierFactory, hanoi_polygon
 from thamvan.organizations.models import AdministrativeUnit
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 CREATE_URL = reverse("dossiers:create")
 
 SELF_INTERSECTING = json.dumps(

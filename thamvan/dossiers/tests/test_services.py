@@ -15,6 +15,9 @@ from thamvan.dossiers.boundary import BoundaryError
 from thamvan.dossiers.models import VERSION_FROZEN, Document, Dossier, DossierError, DossierVersion
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 
 def create_kwargs(orgs: Any, **overrides: Any) -> dict[str, Any]:
     return {

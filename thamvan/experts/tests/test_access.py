@@ -18,6 +18,9 @@ from thamvan.experts.access import (
 )
 from thamvan.experts.models import Expert, ExpertImport, Specialty
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 # persona → (reads the registry, manages the registry)
 REGISTRY_RIGHTS = {
     "secretariat": (True, True),

@@ -9,6 +9,9 @@ from django.urls import reverse
 from thamvan.accounts.models import User
 from thamvan.experts.models import Expert
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 MODELS = ["specialty", "expert", "affiliation", "unavailableperiod", "expertimport"]
 
 AsUser = Callable[[User], Client]

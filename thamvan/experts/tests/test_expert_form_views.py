@@ -13,6 +13,9 @@ from thamvan.accounts.models import User
 from thamvan.experts.models import Expert, Specialty
 from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 CREATE = reverse("experts:create")
 
 AsUser = Callable[[User], Client]

@@ -20,6 +20,9 @@ from thamvan.experts.tests.factories import (
     UnavailablePeriodFactory,
 )
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 EXPORT = reverse("experts:export")
 HEADERS = [column.header for column in COLUMNS]
 

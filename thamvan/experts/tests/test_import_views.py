@@ -19,6 +19,9 @@ from thamvan.experts.models import Expert, ExpertImport
 from thamvan.experts.services import IMPORT_REGISTRY_CHANGED, expert_imports_purge
 from thamvan.experts.tests.factories import ExpertFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 START = reverse("experts:import")
 HEADERS = [column.header for column in COLUMNS]
 

@@ -18,6 +18,9 @@ from thamvan.experts.tests.factories import (
     UnavailablePeriodFactory,
 )
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 URL = reverse("experts:list")
 
 AsUser = Callable[[User], Client]

@@ -14,6 +14,9 @@ from thamvan.experts.models import Expert
 from thamvan.experts.tests.factories import AffiliationFactory
 from thamvan.experts.tests.test_expert_form_views import formset_data
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 ME = reverse("experts:me")
 ME_EDIT = reverse("experts:me_edit")
 

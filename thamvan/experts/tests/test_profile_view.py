@@ -11,6 +11,9 @@ from thamvan.accounts.models import User
 from thamvan.experts.models import Expert
 from thamvan.experts.tests.factories import AffiliationFactory, UnavailablePeriodFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 AsUser = Callable[[User], Client]
 
 

@@ -11,6 +11,9 @@ from thamvan.accounts.models import User
 from thamvan.experts.models import Specialty
 from thamvan.experts.tests.factories import ExpertFactory
 
+# Personas come through request.getfixturevalue, so the database must be declared.
+pytestmark = pytest.mark.django_db
+
 LIST = reverse("experts:specialty_list")
 CREATE = reverse("experts:specialty_create")
 
