@@ -668,7 +668,7 @@ def _verify_with_pillow(upload: _Upload, image_format: str) -> None:
 
     upload.stream.seek(0)
     try:
-        with Image.open(upload.stream) as image:
+        with Image.open(cast(IO[bytes], upload.stream)) as image:
             detected = image.format
             image.verify()
     except Exception:
