@@ -34,6 +34,7 @@ from thamvan.dossiers.models import (
     DossierVersion,
 )
 from thamvan.organizations.models import AdministrativeUnit, Organization
+from thamvan.search.indexing import index_object, remove_object
 from thamvan.search.normalize import nfc
 
 __all__ = [
@@ -150,6 +151,7 @@ def dossier_create(
         label=first_version_label or str(FIRST_VERSION_LABEL),
         created_by=actor,
     )
+    index_object(dossier)
     return dossier
 
 
@@ -180,6 +182,7 @@ def dossier_update(
     dossier.save(update_fields=[*changes, "updated_at"])
     if communes is not None:
         dossier.communes.set(communes)
+    index_object(dossier)
     return dossier
 
 
@@ -206,7 +209,7 @@ def version_create(
     if copy_documents_from is not None:
         # The copies share the stored files, which are never changed in place;
         # document_remove deletes a file only once no document refers to it.
-        Document.objects.bulk_create(
+        copies = Document.objects.bulk_create(
             Document(
                 version=version,
                 title=document.title,
@@ -220,6 +223,8 @@ def version_create(
             )
             for document in copy_documents_from.documents.all()
         )
+        for copy in copies:
+            index_object(copy)
     Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
     return version
 
@@ -294,6 +299,7 @@ def document_add(
         storage.delete(stored_name)
         raise
     Dossier.objects.filter(pk=version.dossier_id).update(updated_at=timezone.now())
+    index_object(document)
     return document
 
 
@@ -306,6 +312,7 @@ def document_remove(*, actor: User, document: Document) -> None:
     _lock_unfrozen(version)
     stored_name = document.file.name
     storage = document.file.storage
+    remove_object(document)
     document.delete()
 
     def delete_unreferenced_file() -> None:

@@ -32,6 +32,7 @@ from thamvan.experts.models import (
     ExpertSpecialty,
     Specialty,
 )
+from thamvan.search.indexing import index_object
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def expert_save(
         for formset in (affiliations, unavailable_periods):
             formset.instance = expert
             formset.save()
+        index_object(expert)
     return expert
 
 
@@ -127,6 +129,7 @@ def expert_update_own_profile(
         for formset in (affiliations, unavailable_periods):
             formset.instance = expert
             formset.save()
+        index_object(expert)
     return expert
 
 
@@ -276,6 +279,7 @@ def _apply_row(row: RowResult) -> Expert:
         ids = values.specialty_ids
         expert_set_specialties(expert, ids, ids[0] if ids else None)
     _apply_affiliation(expert, row)
+    index_object(expert)
     return expert
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from io import StringIO
 from typing import Any
 
@@ -92,3 +93,47 @@ def test_the_reindex_command_rejects_an_unknown_type() -> None:
 def test_an_object_of_an_unregistered_model_is_refused(orgs: Any) -> None:
     with pytest.raises(LookupError):
         index_object(orgs.city)
+
+
+def test_the_dossier_services_keep_the_index_current(
+    officer: Any, orgs: Any, leadership: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from thamvan.core.tests.samples import docx_bytes
+    from thamvan.dossiers.models import Document
+    from thamvan.dossiers.services import (
+        document_add,
+        document_remove,
+        dossier_create,
+        dossier_update,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = dossier_create(
+            actor=officer,
+            code="QHPK-SH-1",
+            name="Quy hoạch phân khu sông Hồng",
+            kind="zoning_plan",
+            lead_agency=orgs.department,
+            confidentiality=Confidentiality.PUBLIC,
+        )
+    assert search("song hong", user=leadership).total == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_update(actor=officer, dossier=created, name="Quy hoạch phân khu sông Đuống")
+    assert search("song hong", user=leadership).total == 0
+    assert search("song duong", user=leadership).total == 1
+
+    version = created.versions.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        document = document_add(
+            actor=officer,
+            version=version,
+            file=io.BytesIO(docx_bytes(text="Hành lang thoát lũ dọc bãi sông")),
+            kind=Document.Kind.EXPLANATORY_REPORT,
+            filename="Thuyết minh.docx",
+        )
+    assert search("hanh lang thoat lu", user=leadership).total == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_remove(actor=officer, document=document)
+    assert search("hanh lang thoat lu", user=leadership).total == 0
