@@ -115,6 +115,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Organisations where the user holds any of the roles (any role if none given)."""
         return {m.organization_id for m in self.active_memberships if not roles or m.role in roles}
 
+    def organization_scope(self, *roles: str) -> set[int]:
+        """Organisations where the user holds any of the roles, with every unit below them.
+
+        Cached on the user object: access checks ask for it many times per request.
+        """
+        from thamvan.organizations.models import Organization
+
+        cache: dict[tuple[str, ...], set[int]] = self.__dict__.setdefault("_scope_cache", {})
+        key = tuple(sorted(roles))
+        if key not in cache:
+            roots = self.organization_ids(*roles)
+            cache[key] = Organization.objects.subtree_ids(roots) if roots else set()
+        return cache[key]
+
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or Role.ADMIN in self.roles

@@ -31,33 +31,13 @@ from thamvan.consultations.models import (
     Opinion,
     State,
 )
-from thamvan.organizations.models import Organization
 
 SEATED = (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
 
 
-def _subtree_ids(root_ids: set[int]) -> set[int]:
-    ids = set(root_ids)
-    frontier = set(root_ids)
-    while frontier:
-        frontier = (
-            set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - ids
-        )
-        ids |= frontier
-    return ids
-
-
 def scope(user: User, role: str) -> set[int]:
-    """Organisations (with subtrees) where the user holds the role, cached on the user."""
-    cache: dict[str, set[int]] | None = getattr(user, "_consultation_scope_cache", None)
-    if cache is None:
-        cache = {}
-        user._consultation_scope_cache = cache  # type: ignore[attr-defined]
-    if role not in cache:
-        roots = user.organization_ids(role)
-        cache[role] = _subtree_ids(roots) if roots else set()
-    return cache[role]
+    """Organisations (with subtrees) where the user holds the role."""
+    return user.organization_scope(role)
 
 
 def consultation_visibility_q(user: User, prefix: str = "") -> Q:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.consultations.models import Consultation, Invitation, Response, State
 from thamvan.dashboard.figures import Figure, FigureGroup, Scope, figure_provider
-from thamvan.programme.access import subtree_ids
+from thamvan.organizations.models import Organization
 
 # Panel seats per expert, grouped for the load chart; the last bucket is "or more".
 LOAD_BUCKETS = (1, 2, 3, 4)
@@ -30,7 +30,9 @@ LOAD_BUCKETS = (1, 2, 3, 4)
 def scoped_consultations(scope: Scope) -> Any:
     consultations = Consultation.objects.visible_to(scope.user)
     if scope.organization is not None:
-        consultations = consultations.involving(subtree_ids({scope.organization.pk}))
+        consultations = consultations.involving(
+            Organization.objects.subtree_ids({scope.organization.pk})
+        )
     return consultations.sent_between(scope.start, scope.end)
 
 

@@ -35,7 +35,6 @@ from thamvan.accounts.models import User
 from thamvan.events.models import Workshop
 from thamvan.events.views import filter_workshops
 from thamvan.organizations.models import Organization
-from thamvan.programme.access import subtree_ids
 from thamvan.programme.models import Directive, Programme, Task, TaskStatus
 from thamvan.programme.views.programmes import programme_progress
 from thamvan.programme.views.tasks import filter_tasks
@@ -178,7 +177,7 @@ def programme_figures(scope: Scope) -> FigureGroup:
     programmes_qs = Programme.objects.visible_to(scope.user)
     if scope.organization is not None:
         programmes_qs = programmes_qs.filter(
-            parties__in=sorted(subtree_ids({scope.organization.pk}))
+            parties__in=sorted(Organization.objects.subtree_ids({scope.organization.pk}))
         ).distinct()
     if scope.start:
         programmes_qs = programmes_qs.filter(period_end__gte=scope.start)

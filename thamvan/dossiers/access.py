@@ -25,40 +25,14 @@ from django.http import Http404
 
 from thamvan.accounts.models import Role, User
 from thamvan.dossiers.models import Confidentiality, Document, Dossier, DossierVersion
-from thamvan.organizations.models import Organization
 
 # Roles that read internal dossiers of every organisation.
 INTERNAL_READERS = (Role.AGENCY_OFFICER, Role.LEADERSHIP, Role.SECRETARIAT)
 
 
-def _subtree_ids(root_ids: set[int]) -> set[int]:
-    """The given organisations and all below them, one query per tree level."""
-    ids = set(root_ids)
-    frontier = set(root_ids)
-    while frontier:
-        frontier = (
-            set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - ids
-        )
-        ids |= frontier
-    return ids
-
-
-def _scope(user: User, role: str) -> set[int]:
-    """Organisations (with their subtrees) where the user holds the role, cached per user."""
-    cache: dict[str, set[int]] | None = getattr(user, "_dossier_scope_cache", None)
-    if cache is None:
-        cache = {}
-        user._dossier_scope_cache = cache  # type: ignore[attr-defined]
-    if role not in cache:
-        roots = user.organization_ids(role)
-        cache[role] = _subtree_ids(roots) if roots else set()
-    return cache[role]
-
-
 def managed_organization_ids(user: User) -> set[int]:
     """Organisations whose dossiers the agency officer manages."""
-    return _scope(user, Role.AGENCY_OFFICER)
+    return user.organization_scope(Role.AGENCY_OFFICER)
 
 
 def consultation_access_q(user: User, prefix: str = "") -> Q:
@@ -82,7 +56,7 @@ def dossier_visibility_q(user: User, prefix: str = "") -> Q:
     visible = Q(**{field: Confidentiality.PUBLIC})
     if user.has_role(*INTERNAL_READERS):
         visible |= Q(**{field: Confidentiality.INTERNAL})
-    own = _scope(user, Role.AGENCY_OFFICER) | _scope(user, Role.LEADERSHIP)
+    own = user.organization_scope(Role.AGENCY_OFFICER) | user.organization_scope(Role.LEADERSHIP)
     if own:
         visible |= Q(**{f"{prefix}lead_agency_id__in": sorted(own)})
     return visible | consultation_access_q(user, prefix)

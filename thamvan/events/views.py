@@ -43,7 +43,7 @@ from thamvan.events.services import (
     workshop_record_attendance,
     workshop_send_invitations,
 )
-from thamvan.programme.access import subtree_ids
+from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 from thamvan.programme.views.common import query_without_page
 from thamvan.search.normalize import slugify_vi
@@ -65,7 +65,9 @@ def filter_workshops(workshops: WorkshopQuerySet, data: dict[str, Any]) -> Works
     elif when == "past":
         workshops = workshops.filter(starts_at__lt=timezone.now())
     if organization := data.get("organization"):
-        workshops = workshops.filter(host_id__in=sorted(subtree_ids({organization.pk})))
+        workshops = workshops.filter(
+            host_id__in=sorted(Organization.objects.subtree_ids({organization.pk}))
+        )
     if start := data.get("start"):
         workshops = workshops.filter(starts_at__gte=_day_start(start))
     if end := data.get("end"):

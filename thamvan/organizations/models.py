@@ -63,6 +63,15 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
             return self.none()
         return self
 
+    def subtree_ids(self, root_ids: set[int]) -> set[int]:
+        """The given organisations and everything below them, one query per tree level."""
+        ids = set(root_ids)
+        frontier = set(root_ids)
+        while frontier:
+            frontier = set(self.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+            ids |= frontier
+        return ids
+
     def search(self, text: str) -> OrganizationQuerySet:
         words = syllables(text)
         if not words:
@@ -141,14 +150,4 @@ class Organization(Versioned, TimeStampedModel):
 
     def descendant_ids(self) -> set[int]:
         """This organisation and everything below it, one query per level."""
-        ids = {self.pk}
-        frontier = {self.pk}
-        while frontier:
-            frontier = (
-                set(
-                    Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-                )
-                - ids
-            )
-            ids |= frontier
-        return ids
+        return Organization.objects.subtree_ids({self.pk})

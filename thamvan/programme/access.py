@@ -23,34 +23,12 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
-from thamvan.organizations.models import Organization
 from thamvan.programme.models import Directive, Programme, ProgressReport, Task
 
 
-def subtree_ids(root_ids: set[int]) -> set[int]:
-    """The given organisations and all below them, one query per tree level."""
-    ids = set(root_ids)
-    frontier = set(root_ids)
-    while frontier:
-        frontier = (
-            set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - ids
-        )
-        ids |= frontier
-    return ids
-
-
 def scope_ids(user: User, *roles: str) -> set[int]:
-    """Organisations (with their subtrees) where the user holds any of the roles, cached."""
-    cache: dict[tuple[str, ...], set[int]] | None = getattr(user, "_programme_scope_cache", None)
-    if cache is None:
-        cache = {}
-        user._programme_scope_cache = cache  # type: ignore[attr-defined]
-    key = tuple(sorted(roles))
-    if key not in cache:
-        roots = user.organization_ids(*roles)
-        cache[key] = subtree_ids(roots) if roots else set()
-    return cache[key]
+    """Organisations (with their subtrees) where the user holds any of the roles."""
+    return user.organization_scope(*roles)
 
 
 def _active(user: User) -> bool:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan.core.http import AuthedRequest
 from thamvan.core.pagination import paginate
 from thamvan.dossiers.models import Dossier
-from thamvan.programme.access import subtree_ids
+from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 from thamvan.programme.views.common import query_without_page
 from thamvan.research.access import can_manage_research, get_topic_for_update, get_topic_for_user
@@ -42,7 +42,9 @@ def filter_topics(topics: TopicQuerySet, data: dict[str, Any]) -> TopicQuerySet:
         topics = topics.filter(status=status)
     if organization := data.get("organization"):
         topics = topics.filter(
-            commissioning_organization_id__in=sorted(subtree_ids({organization.pk}))
+            commissioning_organization_id__in=sorted(
+                Organization.objects.subtree_ids({organization.pk})
+            )
         )
     if start := data.get("start"):
         topics = topics.filter(Q(end_on__isnull=True) | Q(end_on__gte=start))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan.core.http import AuthedRequest
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import UploadRejected
+from thamvan.organizations.models import Organization
 from thamvan.programme.access import (
     can_manage_programme,
     can_report_progress,
@@ -23,7 +24,6 @@ from thamvan.programme.access import (
     get_task_for_report,
     get_task_for_update,
     get_task_for_user,
-    subtree_ids,
 )
 from thamvan.programme.forms import ProgressReportForm, StatusForm, TaskFilterForm, TaskForm
 from thamvan.programme.models import TASK_TRANSITIONS, Task, TaskQuerySet, TaskStatus
@@ -46,7 +46,7 @@ def filter_tasks(tasks: TaskQuerySet, data: dict[str, Any]) -> TaskQuerySet:
     if status := data.get("status"):
         tasks = tasks.filter(status=status)
     if organization := data.get("organization"):
-        tasks = tasks.for_organizations(subtree_ids({organization.pk}))
+        tasks = tasks.for_organizations(Organization.objects.subtree_ids({organization.pk}))
     if programme := data.get("programme"):
         tasks = tasks.filter(programme=programme)
     if directive := data.get("directive"):
