@@ -37,6 +37,12 @@ ROUTERS = [
     ("/dossiers", "thamvan.dossiers.api.router"),
     ("/documents", "thamvan.dossiers.api.documents_router"),
     ("/search", "thamvan.search.api.router"),
+    ("/consultations", "thamvan.consultations.api.router"),
+    ("/programmes", "thamvan.programme.api.router"),
+    ("/tasks", "thamvan.programme.api.tasks_router"),
+    ("/directives", "thamvan.programme.api.directives_router"),
+    ("/workshops", "thamvan.events.api.router"),
+    ("/research-topics", "thamvan.research.api.router"),
 ]
 
 
@@ -72,6 +78,9 @@ def on_request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpR
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    from thamvan.audit.denied import record_not_visible
+
+    record_not_visible(request, exc)
     return _error(request, 404, "Not found.", "not_found")
 
 

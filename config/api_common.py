@@ -7,6 +7,7 @@ Routers live in their apps (``thamvan/<app>/api.py``) and import from here;
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -14,12 +15,20 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Schema
+from ninja import Field, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator
 
-from thamvan.accounts.throttle import check_token_failures, record_token_failure
+from thamvan import audit
+from thamvan.accounts.throttle import (
+    check_token_failures,
+    record_token_failure,
+    token_retry_after,
+)
 from thamvan.accounts.tokens import authenticate_token
+from thamvan.audit.services import Action
+from thamvan.core.locking import EditConflict
+from thamvan.search.normalize import nfc
 
 T = TypeVar("T")
 
@@ -28,14 +37,20 @@ MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
 
 
-def _without_nul(value: str) -> str:
-    # No database stores U+0000 in text (PostgreSQL refuses it outright).
+def _clean_text(value: str) -> str:
+    # No database stores U+0000 in text (PostgreSQL refuses it outright), and a
+    # lone surrogate (valid JSON "\ud800") cannot be encoded as UTF-8 at all.
     if "\x00" in value:
         raise ValueError("Text may not contain NUL characters.")
-    return value
+    if _SURROGATE.search(value):
+        raise ValueError("Text may not contain unpaired surrogate characters.")
+    # The same NFC rule as the HTML forms (see NFCMiddleware).
+    return nfc(value)
 
 
-Text = Annotated[str, AfterValidator(_without_nul)]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+Text = Annotated[str, AfterValidator(_clean_text)]
 """A string input: every ``str`` field of an API schema uses this type."""
 
 
@@ -53,10 +68,24 @@ COMMON_ERRORS: dict[int, type[ErrorOut]] = {
     429: ErrorOut,
 }
 NOT_FOUND: dict[int, type[ErrorOut]] = {404: ErrorOut}
+# Writes that take an optional ``lock_version`` answer 409 when it is stale.
+CONFLICT: dict[int, type[ErrorOut]] = {409: ErrorOut}
 
 
-def responses(ok: Any, *, status: int = 200, not_found: bool = True) -> dict[int, Any]:
-    return {status: ok, **COMMON_ERRORS, **(NOT_FOUND if not_found else {})}
+def responses(
+    ok: Any, *, status: int = 200, not_found: bool = True, conflict: bool = False
+) -> dict[int, Any]:
+    return {
+        status: ok,
+        **COMMON_ERRORS,
+        **(NOT_FOUND if not_found else {}),
+        **(CONFLICT if conflict else {}),
+    }
+
+
+def conflict_response(conflict: EditConflict) -> Status:
+    """409 in the standard error format: someone saved since the client read the object."""
+    return Status(409, {"detail": str(conflict.message), "code": "edit_conflict"})
 
 
 class RateLimited(Exception):
@@ -95,10 +124,17 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         address = _client_address(request)
         if check_token_failures(address):
-            raise RateLimited(retry_after=60)
+            raise RateLimited(retry_after=token_retry_after(address))
         api_token = authenticate_token(token)
         if api_token is None:
             record_token_failure(address)
+            # Bounded by the throttle: once it answers 429 nothing more is written.
+            audit.record(
+                actor=None,
+                action=Action.TOKEN_FAILED,
+                data={"path": request.path, "throttled": check_token_failures(address)},
+                request=request,
+            )
             return None
         check_rate(f"token:{api_token.pk}")
         request.user = api_token.user

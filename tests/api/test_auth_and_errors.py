@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -152,3 +153,32 @@ def test_a_nul_character_in_a_json_body_is_a_422(officer: Any, orgs: Any, api_cl
         content_type="application/json",
     )
     assert response.status_code == 422
+
+
+def test_a_lone_surrogate_in_a_json_body_is_a_422(officer: Any, orgs: Any, api_client: Any) -> None:
+    # json.loads accepts "\ud800", but no database can store it as UTF-8.
+    body = '{"code": "X1", "name": "\\ud800", "kind": "zoning_plan", "lead_agency_id": %d}'
+    response = api_client(officer).post(
+        "/api/v1/dossiers", body % orgs.department.pk, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+
+
+def test_json_text_is_stored_nfc(officer: Any, orgs: Any, api_client: Any) -> None:
+    from thamvan.dossiers.models import Dossier
+
+    decomposed = unicodedata.normalize("NFD", "Quy hoạch phân khu Hoàn Kiếm")
+    response = api_client(officer).post(
+        "/api/v1/dossiers",
+        {
+            "code": "NFD-1",
+            "name": decomposed,
+            "kind": "zoning_plan",
+            "lead_agency_id": orgs.department.pk,
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    stored = Dossier.objects.get(code="NFD-1").name
+    assert stored == unicodedata.normalize("NFC", decomposed) != decomposed

@@ -19,8 +19,11 @@ from schemathesis.checks import (
 )
 
 from thamvan.accounts.tokens import api_token_create
+from thamvan.consultations.services import consultation_send
+from thamvan.consultations.tests.factories import ConsultationFactory
 from thamvan.dossiers.models import Confidentiality
 from thamvan.dossiers.tests.factories import DossierFactory
+from thamvan.programme.tests.factories import ProgrammeFactory, TaskFactory
 from thamvan.search.indexing import reindex
 
 
@@ -54,7 +57,14 @@ def keep_test_connection() -> Any:
 @pytest.fixture
 def officer_token(officer: Any, orgs: Any, settings: Any) -> str:
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000
-    DossierFactory(lead_agency=orgs.department, confidentiality=Confidentiality.PUBLIC)
+    dossier = DossierFactory(lead_agency=orgs.department, confidentiality=Confidentiality.PUBLIC)
+    # Objects the officer may read, so lists answer with items the schema must describe.
+    consultation = ConsultationFactory(
+        dossier=dossier, association=orgs.association, created_by=officer
+    )
+    consultation_send(actor=officer, consultation=consultation)
+    programme = ProgrammeFactory(parties=[orgs.city, orgs.department])
+    TaskFactory(programme=programme, lead_organization=orgs.department)
     reindex()
     _token, raw = api_token_create(actor=officer, name="schemathesis")
     return raw

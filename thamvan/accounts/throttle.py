@@ -72,3 +72,19 @@ def check_token_failures(key: str) -> bool:
 
 def record_token_failure(key: str) -> None:
     AuthFailure.objects.create(scope=AuthFailure.Scope.TOKEN, key=key[:254], ip_address=key[:45])
+
+
+def token_retry_after(key: str) -> int:
+    """Seconds until the oldest counted failure of `key` leaves the window (at least 1)."""
+    oldest = (
+        AuthFailure.objects.filter(
+            scope=AuthFailure.Scope.TOKEN, key=key, created_at__gte=_window_start()
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 1
+    release = oldest + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    return max(1, int((release - timezone.now()).total_seconds()) + 1)

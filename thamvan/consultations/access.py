@@ -170,6 +170,71 @@ def opinions_visible_to(user: User, consultation: Consultation) -> QuerySet[Opin
     return opinions.none()
 
 
+def opinion_visibility_q(user: User, prefix: str = "") -> Q:
+    """The submitted opinions the user may read in any consultation, as a filter.
+
+    The queryset form of ``opinions_visible_to`` for lists across consultations
+    (the knowledge base): drafts are never included, not even the user's own.
+    """
+    p = prefix
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    submitted = Q(**{f"{p}state": Opinion.Status.SUBMITTED})
+    if user.is_admin:
+        return submitted
+    accepted = Invitation.objects.filter(expert__user=user, state=Invitation.Status.ACCEPTED)
+    readers = Q(pk__in=[])
+    secretariat = scope(user, Role.SECRETARIAT)
+    if secretariat:
+        readers |= Q(**{f"{p}consultation__association_id__in": sorted(secretariat)})
+    readers |= Q(
+        **{f"{p}consultation_id__in": accepted.filter(is_chair=True).values("consultation_id")}
+    )
+    reported = Q(**{f"{p}consultation__state__in": REPORT_STATES})
+    agency = scope(user, Role.AGENCY_OFFICER)
+    if agency:
+        readers |= reported & Q(**{f"{p}consultation__dossier__lead_agency_id__in": sorted(agency)})
+    if user.has_role(Role.LEADERSHIP):
+        readers |= reported
+    if user.has_role(Role.EXPERT):
+        own_submitted = Opinion.objects.filter(
+            expert__user=user, state=Opinion.Status.SUBMITTED
+        ).values("consultation_id")
+        member = Q(**{f"{p}consultation_id__in": accepted.values("consultation_id")})
+        readers |= member & (
+            Q(**{f"{p}consultation__blind_review": False})
+            | Q(**{f"{p}consultation_id__in": own_submitted})
+            | Q(**{f"{p}expert__user": user})
+        )
+    # Every reader must see the consultation itself: that also keeps restricted
+    # dossiers to those they are opened to.
+    return submitted & readers & consultation_visibility_q(user, f"{p}consultation__")
+
+
+def report_visibility_q(user: User, prefix: str = "") -> Q:
+    """Consultations whose report the user may read: ``can_read_documents`` as a filter."""
+    p = prefix
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    reported = Q(**{f"{p}state__in": REPORT_STATES})
+    if user.is_admin:
+        return reported
+    visible = reported & consultation_visibility_q(user, p)
+    if user.has_role(Role.LEADERSHIP):
+        return visible
+    readers = Q(pk__in=[])
+    agency = scope(user, Role.AGENCY_OFFICER)
+    if agency:
+        readers |= Q(**{f"{p}dossier__lead_agency_id__in": sorted(agency)})
+    secretariat = scope(user, Role.SECRETARIAT)
+    if secretariat:
+        readers |= Q(**{f"{p}association_id__in": sorted(secretariat)})
+    if user.has_role(Role.EXPERT):
+        accepted = Invitation.objects.filter(expert__user=user, state=Invitation.Status.ACCEPTED)
+        readers |= Q(**{f"{p}pk__in": accepted.values("consultation_id")})
+    return visible & readers
+
+
 def _has_submitted(user: User, consultation: Consultation) -> bool:
     return Opinion.objects.filter(
         consultation=consultation, expert__user=user, state=Opinion.Status.SUBMITTED

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.consultations.models import (
@@ -13,6 +14,7 @@ from thamvan.consultations.models import (
     Response,
     State,
 )
+from thamvan.core.locking import EditConflict, OptimisticLockForm
 from thamvan.dossiers.models import Document, DossierVersion
 from thamvan.experts.models import Expert, Specialty
 from thamvan.organizations.models import Organization
@@ -31,7 +33,16 @@ class ConsultationFilterForm(forms.Form):
     end = forms.DateField(label=_("Sent until"), required=False)
 
 
-class ConsultationForm(forms.ModelForm):
+def keep_after_conflict(form: forms.BaseForm, conflict: EditConflict) -> None:
+    """Show the conflict and keep the input; the hidden version moves to the stored one,
+    so saving again deliberately keeps this user's changes (as ``locking.save_form``)."""
+    form.add_error(None, conflict)
+    data = cast(QueryDict, form.data).copy()
+    data[form.add_prefix("lock_version")] = str(conflict.current_version)
+    form.data = data
+
+
+class ConsultationForm(OptimisticLockForm):
     questions_text = forms.CharField(
         label=_("Questions"),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -214,12 +225,17 @@ class ReportForm(forms.Form):
 
 
 class ResponseForm(forms.Form):
+    # The answer's version when the form was opened; 0 when there was none yet.
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     result = forms.ChoiceField(label=_("Result"), choices=Response.Result.choices)
     explanation = forms.CharField(
         label=_("Response and explanation"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def keep_after_conflict(self, conflict: EditConflict) -> None:
+        keep_after_conflict(self, conflict)
 
 
 class RevisionForm(forms.Form):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc
 
@@ -127,7 +128,7 @@ class ConsultationQuerySet(models.QuerySet["Consultation"]):
         return queryset
 
 
-class Consultation(TimeStampedModel):
+class Consultation(Versioned, TimeStampedModel):
     State = State
     DayKind = DayKind
 
@@ -413,6 +414,14 @@ class Invitation(models.Model):
         return f"{self.expert} · {self.consultation}"
 
 
+class OpinionQuerySet(models.QuerySet["Opinion"]):
+    def visible_to(self, user: User) -> OpinionQuerySet:
+        """Submitted opinions the user may read, across consultations (never drafts)."""
+        from thamvan.consultations.access import opinion_visibility_q
+
+        return self.filter(opinion_visibility_q(user))
+
+
 class Opinion(TimeStampedModel):
     """One revision of one expert's (or one body's) opinion on a consultation."""
 
@@ -480,6 +489,8 @@ class Opinion(TimeStampedModel):
     # Optimistic locking: every save of a draft bumps it; a save from a stale
     # page (another tab) is refused instead of silently overwriting.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = OpinionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("opinion")
@@ -628,8 +639,20 @@ class Attachment(models.Model):
         return self.original_filename
 
 
-class Response(models.Model):
-    """The agency's answer to one opinion item (tiếp thu, giải trình)."""
+class ResponseQuerySet(models.QuerySet["Response"]):
+    def visible_to(self, user: User) -> ResponseQuerySet:
+        """Answers to the opinions the user may read."""
+        from thamvan.consultations.access import opinion_visibility_q
+
+        return self.filter(opinion_visibility_q(user, prefix="item__opinion__"))
+
+
+class Response(Versioned):
+    """The agency's answer to one opinion item (tiếp thu, giải trình).
+
+    ``lock_version`` counts saves from 1: a response form opened before any
+    answer carries 0, so it clashes with an answer saved in the meantime.
+    """
 
     class Result(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
@@ -649,6 +672,8 @@ class Response(models.Model):
         verbose_name=_("answered by"),
     )
     responded_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("response")

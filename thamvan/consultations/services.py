@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
+from thamvan import audit
 from thamvan.accounts.models import Role, User
 from thamvan.consultations import access
 from thamvan.consultations.deadlines import add_days, rule_on
@@ -34,6 +35,7 @@ from thamvan.consultations.models import (
     State,
     Transition,
 )
+from thamvan.core.locking import EditConflict, save_with_lock
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
 from thamvan.dossiers.access import can_change_dossier
 from thamvan.dossiers.models import Document, Dossier, DossierVersion
@@ -41,6 +43,7 @@ from thamvan.dossiers.services import version_freeze
 from thamvan.experts.models import Expert
 from thamvan.notifications.services import notify, users_with_role
 from thamvan.organizations.models import Organization
+from thamvan.search.indexing import index_object
 from thamvan.search.normalize import nfc
 
 NOT_ALLOWED = _("You may not do this on this consultation.")
@@ -121,18 +124,58 @@ def _require_state(consultation: Consultation, *states: str) -> None:
         raise _wrong_state(consultation)
 
 
+# The audit log's name for each timeline entry ('<entity>.<verb>').
+AUDIT_ACTIONS = {
+    "created": "consultation.create",
+    "sent": "consultation.send",
+    "accepted": "consultation.accept",
+    "returned": "consultation.return",
+    "withdrawn": "consultation.withdraw",
+    "panel_forming": "consultation.form_panel",
+    "invited": "invitation.send",
+    "invitation_accepted": "invitation.accept",
+    "invitation_declined": "invitation.decline",
+    "invitation_expired": "invitation.expire",
+    "chair": "invitation.set_chair",
+    "review_started": "consultation.start_review",
+    "opinion_submitted": "opinion.submit",
+    "opinion_recorded": "opinion.record",
+    "synthesis_started": "consultation.start_synthesis",
+    "reported": "consultation.report",
+    "responding": "consultation.start_responding",
+    "closed": "consultation.close",
+    "revision_linked": "consultation.link_revision",
+}
+
+
+def _audit(
+    actor: User | None,
+    action: str,
+    target: Any,
+    consultation: Consultation,
+    **data: Any,
+) -> None:
+    audit.record(
+        actor=actor, action=action, target=target, data={"consultation": consultation.pk, **data}
+    )
+
+
 def _record(
     consultation: Consultation,
     actor: User | None,
     action: str,
     to_state: str = "",
     reason: str = "",
+    *,
+    target: Any = None,
+    data: dict[str, Any] | None = None,
 ) -> Transition:
+    """Write the timeline entry and its audit entry; ``target`` is the part that changed."""
     from_state = consultation.state
     if to_state:
         consultation.state = to_state
         consultation.save(update_fields=["state", "updated_at"])
-    return Transition.objects.create(
+    transition = Transition.objects.create(
         consultation=consultation,
         action=action,
         from_state=from_state if to_state else "",
@@ -140,6 +183,16 @@ def _record(
         actor=actor,
         reason=nfc(reason).strip(),
     )
+    _audit(
+        actor,
+        AUDIT_ACTIONS.get(action, f"consultation.{action}"),
+        target if target is not None else consultation,
+        consultation,
+        **({"from": from_state, "to": to_state} if to_state else {}),
+        **({"reason": transition.reason} if transition.reason else {}),
+        **(data or {}),
+    )
+    return transition
 
 
 # --- Recipients ------------------------------------------------------------------------
@@ -291,8 +344,11 @@ def consultation_update(
     consultation: Consultation,
     questions: Sequence[str] | None = None,
     required_specialties: Iterable[Any] | None = None,
+    lock_version: int | None = None,
     **fields: Any,
 ) -> Consultation:
+    """Change a draft request; with ``lock_version`` (the version the form was opened at),
+    raise ``EditConflict`` if someone saved it since, questions included."""
     _require(access.is_agency(actor, consultation) or actor.is_admin)
     _lock(consultation)
     _require_state(consultation, State.DRAFT)
@@ -307,11 +363,15 @@ def consultation_update(
         )
     for name, value in fields.items():
         setattr(consultation, name, value)
-    consultation.save()
+    if lock_version is None:
+        consultation.save()
+    else:
+        save_with_lock(consultation, expected_version=lock_version)
     if questions is not None:
         _set_questions(consultation, _clean_questions(questions))
     if required_specialties is not None:
         consultation.required_specialties.set(list(required_specialties))
+    _audit(actor, "consultation.update", consultation, consultation, fields=sorted(fields))
     return consultation
 
 
@@ -471,7 +531,13 @@ def invitations_send(
         for pick in picks
     ]
     names = ", ".join(p.expert.titled_name for p in picks)
-    _record(consultation, actor, "invited", reason=names)
+    _record(
+        consultation,
+        actor,
+        "invited",
+        reason=names,
+        data={"experts": [p.expert.pk for p in picks]},
+    )
     _notify(
         [i.expert.user for i in invitations],
         consultation,
@@ -491,6 +557,8 @@ def invitation_accept(
 ) -> Invitation:
     _own_invitation(actor, invitation)
     consultation = _lock(invitation.consultation)
+    # Re-read under the lock: an answer from another tab may have landed meanwhile.
+    invitation.refresh_from_db(fields=["state"])
     _require_state(consultation, State.PANEL_FORMING, State.IN_REVIEW)
     _require(invitation.state == Invitation.Status.INVITED, INVITATION_CLOSED, "answered")
     _require(declared and bool(statement.strip()), INDEPENDENCE_REQUIRED, "independence")
@@ -501,7 +569,14 @@ def invitation_accept(
     invitation.save(
         update_fields=["state", "independence_declared", "independence_statement", "responded_at"]
     )
-    _record(consultation, actor, "invitation_accepted", reason=invitation.expert.titled_name)
+    _record(
+        consultation,
+        actor,
+        "invitation_accepted",
+        reason=invitation.expert.titled_name,
+        target=invitation,
+        data={"independence_declared": True},
+    )
     _notify(
         _secretariat_users(consultation),
         consultation,
@@ -516,6 +591,7 @@ def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> I
     _own_invitation(actor, invitation)
     _require(bool(reason.strip()), REASON_REQUIRED, "reason")
     consultation = _lock(invitation.consultation)
+    invitation.refresh_from_db(fields=["state"])
     _require(invitation.state == Invitation.Status.INVITED, INVITATION_CLOSED, "answered")
     invitation.state = Invitation.Status.DECLINED
     invitation.decline_reason = nfc(reason).strip()
@@ -527,6 +603,7 @@ def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> I
         actor,
         "invitation_declined",
         reason=f"{invitation.expert.titled_name}: {invitation.decline_reason}",
+        target=invitation,
     )
     _notify(
         _secretariat_users(consultation),
@@ -553,7 +630,7 @@ def panel_set_chair(
     consultation.invitations.filter(is_chair=True).update(is_chair=False)
     invitation.is_chair = True
     invitation.save(update_fields=["is_chair"])
-    _record(consultation, actor, "chair", reason=invitation.expert.titled_name)
+    _record(consultation, actor, "chair", reason=invitation.expert.titled_name, target=invitation)
     if invitation.expert.user:
         _notify(
             [invitation.expert.user],
@@ -598,6 +675,7 @@ def invitations_expire(today: Any = None) -> int:
                 None,
                 "invitation_expired",
                 reason=invitation.expert.titled_name,
+                target=invitation,
             )
             expired += 1
     return expired
@@ -760,7 +838,17 @@ def opinion_submit(*, actor: User, opinion: Opinion, lock_version: int) -> Opini
     _bump(opinion, lock_version, state=Opinion.Status.SUBMITTED, submitted_at=now, is_current=True)
     if opinion.previous_id:
         Opinion.objects.filter(pk=opinion.previous_id).update(is_current=False)
-    _record(consultation, actor, "opinion_submitted", reason=opinion.author_label)
+        # The amended revision leaves the knowledge base; this one replaces it.
+        index_object(Opinion(pk=opinion.previous_id))
+    index_object(opinion)
+    _record(
+        consultation,
+        actor,
+        "opinion_submitted",
+        reason=opinion.author_label,
+        target=opinion,
+        data={"revision": opinion.revision},
+    )
     _notify(
         [*_chair_users(consultation), *_secretariat_users(consultation)],
         consultation,
@@ -805,6 +893,7 @@ def opinion_amend(*, actor: User, opinion: Opinion) -> Opinion:
         )
         for i in opinion.items.all()
     )
+    _audit(actor, "opinion.amend", amendment, consultation, amends=opinion.pk)
     return amendment
 
 
@@ -837,16 +926,13 @@ def opinion_record_offline(
     _require(bool(verdict), VERDICT_REQUIRED, "verdict")
     revision = 1
     if expert is not None:
-        previous = (
-            Opinion.objects.filter(consultation=consultation, expert=expert)
-            .order_by("-revision")
-            .first()
-        )
+        earlier = Opinion.objects.filter(consultation=consultation, expert=expert)
+        previous = earlier.order_by("-revision").first()
         if previous is not None:
             revision = previous.revision + 1
-            Opinion.objects.filter(consultation=consultation, expert=expert).update(
-                is_current=False
-            )
+            for pk in earlier.filter(is_current=True).values_list("pk", flat=True):
+                index_object(Opinion(pk=pk))
+            earlier.update(is_current=False)
     opinion = Opinion.objects.create(
         consultation=consultation,
         expert=expert,
@@ -869,7 +955,15 @@ def opinion_record_offline(
         )
     if letter is not None:
         _store_attachment(actor, opinion, letter, letter_filename, scanned=True)
-    _record(consultation, actor, "opinion_recorded", reason=opinion.author_label)
+    index_object(opinion)
+    _record(
+        consultation,
+        actor,
+        "opinion_recorded",
+        reason=opinion.author_label,
+        target=opinion,
+        data={"source": source},
+    )
     return opinion
 
 
@@ -933,6 +1027,13 @@ def synthesis_save(
         for item in items:
             item.topic = nfc(topics[item.pk]).strip()[:255]
         OpinionItem.objects.bulk_update(items, ["topic"])
+    _audit(
+        actor,
+        "consultation.save_synthesis",
+        consultation,
+        consultation,
+        version=consultation.synthesis_lock_version,
+    )
     return consultation
 
 
@@ -975,8 +1076,15 @@ def items_to_answer(consultation: Consultation) -> Any:
 
 @transaction.atomic
 def response_record(
-    *, actor: User, item: OpinionItem, result: str, explanation: str = ""
+    *,
+    actor: User,
+    item: OpinionItem,
+    result: str,
+    explanation: str = "",
+    lock_version: int | None = None,
 ) -> Response:
+    """Answer one item. ``lock_version`` is the version the form was opened at (0: there was
+    no answer yet); a different stored one raises ``EditConflict``."""
     consultation = _lock(item.opinion.consultation)
     _require(access.is_agency(actor, consultation) or actor.is_admin)
     _require_state(consultation, State.REPORTED, State.RESPONDING)
@@ -987,15 +1095,22 @@ def response_record(
         "explanation",
     )
     _require(items_to_answer(consultation).filter(pk=item.pk).exists())
-    response, _created = Response.objects.update_or_create(
-        item=item,
-        defaults={
-            "result": result,
-            "explanation": explanation,
-            "responded_by": actor,
-            "responded_at": timezone.now(),
-        },
-    )
+    response = Response.objects.filter(item=item).first()
+    if response is None:
+        if lock_version:
+            raise EditConflict(0)
+        response = Response(item=item, lock_version=1)
+    elif lock_version is not None and response.lock_version != lock_version:
+        raise EditConflict(response.lock_version)
+    else:
+        response.lock_version += 1
+    response.result = result
+    response.explanation = explanation
+    response.responded_by = actor
+    response.responded_at = timezone.now()
+    response.save()
+    index_object(response)
+    _audit(actor, "response.record", response, consultation, item=item.pk, result=result)
     if consultation.state == State.REPORTED:
         _record(consultation, actor, "responding", State.RESPONDING)
     if not items_to_answer(consultation).filter(response__isnull=True).exists():

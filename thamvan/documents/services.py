@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.consultations.models import Consultation, Opinion, OpinionItem
 from thamvan.core.uploads import generated_key
@@ -27,6 +28,7 @@ from thamvan.documents.reports import (
     response_table_docx,
     synthesis_report_docx,
 )
+from thamvan.search.indexing import index_object
 
 Kind = GeneratedDocument.Kind
 ALL_KINDS: tuple[str, ...] = (Kind.REPORT, Kind.RESPONSE_TABLE, Kind.ITEMS)
@@ -149,7 +151,11 @@ def render(kind: str, consultation: Consultation) -> bytes:
 def documents_generate(
     *, actor: User | None, consultation: Consultation, kinds: Sequence[str] = ALL_KINDS
 ) -> list[GeneratedDocument]:
-    """Record pending documents and enqueue their generation once the transaction commits."""
+    """Record pending documents and enqueue their generation once the transaction commits.
+
+    The report enters the knowledge base at once: its entry is the synthesis
+    text, which is final when the report is issued.
+    """
     from thamvan.documents.tasks import generate_document
 
     records = [
@@ -159,6 +165,14 @@ def documents_generate(
     for record in records:
         pk = record.pk
         transaction.on_commit(lambda pk=pk: generate_document.enqueue(pk))  # type: ignore[misc]
+        if record.kind == Kind.REPORT:
+            index_object(record)
+        audit.record(
+            actor=actor,
+            action="document.generate",
+            target=record,
+            data={"consultation": consultation.pk, "kind": record.kind},
+        )
     return records
 
 

@@ -13,8 +13,9 @@ Reading (DESIGN §2):
 Changing (dossier facts, versions, documents): the administrator, and agency
 officers for dossiers led by their organisation or one below it.
 
-Anything a user may not see answers 404, so ids leak nothing; a dossier they
-may see but not change answers 403 on its edit pages.
+Anything a user may not see answers 404, so ids leak nothing (and an existing
+one is logged as a refused access); a dossier they may see but not change
+answers 403 on its edit pages.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.dossiers.models import Confidentiality, Document, Dossier, DossierVersion
 
 # Roles that read internal dossiers of every organisation.
@@ -87,7 +89,8 @@ def get_dossier_for_user(user: User, pk: int) -> Dossier:
             .get(pk=pk)
         )
     except Dossier.DoesNotExist:
-        raise Http404 from None
+        # A dossier that exists but is out of scope is logged as a refusal.
+        raise not_found(Dossier, pk) from None
 
 
 def get_dossier_for_update(user: User, pk: int) -> Dossier:
@@ -115,7 +118,7 @@ def get_document_for_user(user: User, pk: int) -> Document:
             .get(pk=pk)
         )
     except Document.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Document, pk) from None
 
 
 def get_document_for_update(user: User, pk: int) -> Document:

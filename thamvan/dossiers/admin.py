@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from thamvan.core.admin_locking import LockedAdminForm, LockedInline, MovesLockVersion
 from thamvan.dossiers.boundary import parse_boundary
 from thamvan.dossiers.models import Document, Dossier, DossierVersion
 
@@ -15,7 +15,7 @@ from thamvan.dossiers.models import Document, Dossier, DossierVersion
 DOCUMENT_FILE_FIELDS = ("file", "original_filename", "content_type", "size", "sha256")
 
 
-class DossierAdminForm(forms.ModelForm):
+class DossierAdminForm(LockedAdminForm):
     class Meta:
         model = Dossier
         fields = [
@@ -62,7 +62,7 @@ class DossierVersionInline(admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(admin.ModelAdmin):
+class DossierAdmin(MovesLockVersion, admin.ModelAdmin):
     form = DossierAdminForm
     list_display = ["code", "name", "kind", "stage", "lead_agency", "confidentiality", "updated_at"]
     list_filter = ["kind", "stage", "confidentiality"]
@@ -88,9 +88,9 @@ class DossierAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(LockedInline, admin.TabularInline):
     model = Document
-    fields = ["title", "kind", *DOCUMENT_FILE_FIELDS, "uploaded_by", "created_at"]
+    fields = ["title", "kind", *DOCUMENT_FILE_FIELDS, "uploaded_by", "created_at", "lock_version"]
     readonly_fields = [*DOCUMENT_FILE_FIELDS, "uploaded_by", "created_at"]
     extra = 0
     show_change_link = True
@@ -107,7 +107,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(DossierVersion)
-class DossierVersionAdmin(admin.ModelAdmin):
+class DossierVersionAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = ["dossier", "number", "label", "created_at", "frozen_at"]
     list_filter = ["frozen_at"]
     search_fields = ["dossier__code", "dossier__name", "label"]
@@ -128,12 +128,20 @@ class DossierVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = ["title", "kind", "version", "original_filename", "size", "created_at"]
     list_filter = ["kind"]
     search_fields = ["title", "original_filename", "version__dossier__code"]
     list_select_related = ["version__dossier"]
-    fields = ["version", "title", "kind", *DOCUMENT_FILE_FIELDS, "uploaded_by", "created_at"]
+    fields = [
+        "version",
+        "title",
+        "kind",
+        *DOCUMENT_FILE_FIELDS,
+        "uploaded_by",
+        "created_at",
+        "lock_version",
+    ]
     readonly_fields = ["version", *DOCUMENT_FILE_FIELDS, "uploaded_by", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

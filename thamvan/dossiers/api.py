@@ -7,7 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from config.api_common import Page, PageParams, paginate, responses
+from config.api_common import Page, PageParams, conflict_response, paginate, responses
+from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.dossiers import services
 from thamvan.dossiers.access import (
@@ -95,6 +96,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status:
         preparing_consultant=consultant,
         investor=investor,
         communes=communes,
+        request=request,
         **data,
     )
     return Status(201, _dossier_out(dossier.pk))
@@ -105,11 +107,18 @@ def get_dossier(request: HttpRequest, dossier_id: int) -> Dossier:
     return _dossier_out(get_dossier_for_user(request.user, dossier_id).pk)  # type: ignore[arg-type]
 
 
-@router.patch("/{dossier_id}", response=responses(DossierOut))
-def update_dossier(request: HttpRequest, dossier_id: int, payload: DossierPatch) -> Dossier:
-    """Change some of the dossier's facts; fields left out keep their value."""
+@router.patch("/{dossier_id}", response=responses(DossierOut, conflict=True))
+def update_dossier(
+    request: HttpRequest, dossier_id: int, payload: DossierPatch
+) -> Dossier | Status:
+    """Change some of the dossier's facts; fields left out keep their value.
+
+    Send the ``lock_version`` you read to be told (409) instead of overwriting
+    a change someone made meanwhile.
+    """
     dossier = get_dossier_for_update(request.user, dossier_id)  # type: ignore[arg-type]
     changes = _clean_text(payload.dict(exclude_unset=True))
+    expected_version = changes.pop("lock_version", None)
     for field in ("code", "name", "kind", "stage", "lead_agency_id", "confidentiality"):
         if field in changes and changes[field] is None:
             raise ValidationError({field: ["This field cannot be null."]}, code="invalid")
@@ -124,12 +133,17 @@ def update_dossier(request: HttpRequest, dossier_id: int, payload: DossierPatch)
     for field in ("scale", "scale_note", "description"):
         if field in changes and changes[field] is None:
             changes[field] = ""
-    services.dossier_update(
-        actor=request.user,  # type: ignore[arg-type]
-        dossier=dossier,
-        communes=_communes(communes) if communes is not None else None,
-        **changes,
-    )
+    try:
+        services.dossier_update(
+            actor=request.user,  # type: ignore[arg-type]
+            dossier=dossier,
+            communes=_communes(communes) if communes is not None else None,
+            expected_version=expected_version,
+            request=request,
+            **changes,
+        )
+    except EditConflict as conflict:
+        return conflict_response(conflict)
     return _dossier_out(dossier.pk)
 
 
@@ -156,6 +170,7 @@ def create_version(request: HttpRequest, dossier_id: int, payload: VersionIn) ->
         label=nfc(payload.label).strip(),
         note=nfc(payload.note),
         copy_documents_from=source,
+        request=request,
     )
     return Status(201, version)
 
@@ -194,6 +209,7 @@ def upload_document(
         kind=data.kind,
         title=nfc(data.title),
         filename=file.name,
+        request=request,
     )
     return Status(201, Document.objects.select_related("version").get(pk=document.pk))
 
@@ -219,6 +235,11 @@ def download_document(request: HttpRequest, document_id: int) -> FileResponse:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    services.document_downloaded(
+        actor=request.user,  # type: ignore[arg-type]
+        document=document,
+        request=request,
+    )
     response = FileResponse(
         handle, content_type=document.content_type or "application/octet-stream"
     )

@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import Role, User
+from thamvan.core.locking import OptimisticLockForm
 from thamvan.core.uploads import BOUNDARY_KINDS, GEOJSON_MAX_BYTES, check_upload
 from thamvan.dossiers.access import lead_agency_choices
 from thamvan.dossiers.boundary import parse_boundary
@@ -29,8 +30,11 @@ def _communes() -> QuerySet[AdministrativeUnit]:
     )
 
 
-class DossierForm(forms.ModelForm):
-    """The dossier's facts and boundary; saving goes through the services."""
+class DossierForm(OptimisticLockForm):
+    """The dossier's facts and boundary; saving goes through the services.
+
+    The hidden ``lock_version`` goes to ``dossier_update(expected_version=)``.
+    """
 
     boundary = forms.CharField(
         label=_("Boundary (GeoJSON)"),

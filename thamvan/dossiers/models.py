@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.dossiers.geometry import boundary_facts
 from thamvan.search.normalize import fold, nfc
@@ -63,7 +64,7 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         )
 
 
-class Dossier(TimeStampedModel):
+class Dossier(Versioned, TimeStampedModel):
     class Kind(models.TextChoices):
         # Plans and briefs under Law 47/2024/QH15 on urban and rural planning and
         # Law 40/2019/QH14 on architecture.
@@ -245,7 +246,7 @@ class Dossier(TimeStampedModel):
         return self.boundary is not None
 
 
-class DossierVersion(models.Model):
+class DossierVersion(Versioned, models.Model):
     dossier = models.ForeignKey(
         Dossier, on_delete=models.CASCADE, related_name="versions", verbose_name=_("dossier")
     )
@@ -314,7 +315,7 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         return self.filter(dossier_visibility_q(user, prefix="version__dossier__"))
 
 
-class Document(models.Model):
+class Document(Versioned, models.Model):
     class Kind(models.TextChoices):
         EXPLANATORY_REPORT = (
             "explanatory_report",

@@ -31,6 +31,7 @@ class DossierOut(Schema):
     description: str
     confidentiality: Confidentiality
     boundary: dict[str, Any] | None
+    lock_version: int = Field(..., description="Send it back with a change to detect conflicts.")
     created_at: datetime
     updated_at: datetime
 
@@ -71,6 +72,14 @@ class DossierPatch(Schema):
     description: Text | None = Field(None, max_length=20_000)
     confidentiality: Confidentiality | None = None
     boundary: dict[str, Any] | None = None
+    lock_version: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "The lock_version read with the dossier. When given and someone changed the "
+            "dossier since, nothing is saved and the answer is 409 edit_conflict."
+        ),
+    )
 
 
 class DossierFilters(Schema):

@@ -12,12 +12,16 @@ from decimal import Decimal
 from pathlib import PureWindowsPath
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thamvan import audit
 from thamvan.accounts.models import Role, User
+from thamvan.audit.services import Action
+from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
 from thamvan.dossiers.access import (
     can_change_dossier,
@@ -45,7 +49,9 @@ __all__ = [
     "NOT_ALLOWED",
     "VERSION_FROZEN",
     "DossierError",
+    "EditConflict",
     "document_add",
+    "document_downloaded",
     "document_remove",
     "dossier_create",
     "dossier_update",
@@ -121,6 +127,7 @@ def dossier_create(
     description: str = "",
     confidentiality: str = Confidentiality.INTERNAL,
     first_version_label: str = "",
+    request: HttpRequest | None = None,
 ) -> Dossier:
     """Register a dossier with its first, empty version."""
     if not can_create_dossier(actor):
@@ -152,6 +159,18 @@ def dossier_create(
         created_by=actor,
     )
     index_object(dossier)
+    audit.record(
+        actor=actor,
+        action="dossier.created",
+        target=dossier,
+        data={
+            "code": dossier.code,
+            "stage": dossier.stage,
+            "confidentiality": dossier.confidentiality,
+            "lead_agency": dossier.lead_agency_id,
+        },
+        request=request,
+    )
     return dossier
 
 
@@ -161,9 +180,16 @@ def dossier_update(
     actor: User,
     dossier: Dossier,
     communes: Iterable[AdministrativeUnit] | None = None,
+    expected_version: int | None = None,
+    request: HttpRequest | None = None,
     **changes: Any,
 ) -> Dossier:
-    """Change the dossier's facts; only EDITABLE_FIELDS may be given."""
+    """Change the dossier's facts; only EDITABLE_FIELDS may be given.
+
+    With ``expected_version`` (the ``lock_version`` the user started from) the
+    change is refused with EditConflict when someone saved since; every
+    update moves the version on, so form users notice API and admin changes.
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"dossier_update() cannot change {', '.join(sorted(unknown))}")
@@ -177,13 +203,55 @@ def dossier_update(
         changes["boundary"] = _clean_boundary(changes["boundary"])
     if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
         changes["scale_note"] = ""
+    # The row lock makes compare-and-save one step (as core.locking does).
+    stored = (
+        Dossier.objects.select_for_update()
+        .filter(pk=dossier.pk)
+        .values_list("lock_version", flat=True)
+        .get()
+    )
+    if expected_version is not None and stored != expected_version:
+        raise EditConflict(stored)
+    before = {field: _plain(getattr(dossier, field)) for field in changes}
+    old_communes = set(dossier.communes.values_list("pk", flat=True))
     for field, value in changes.items():
         setattr(dossier, field, value)
-    dossier.save(update_fields=[*changes, "updated_at"])
+    dossier.lock_version = stored + 1
+    dossier.save(update_fields=[*changes, "updated_at", "lock_version"])
     if communes is not None:
         dossier.communes.set(communes)
     index_object(dossier)
+    _record_update(actor, dossier, before, old_communes, request)
     return dossier
+
+
+def _plain(value: Any) -> Any:
+    # Compare and log related objects by id.
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def _record_update(
+    actor: User,
+    dossier: Dossier,
+    before: dict[str, Any],
+    old_communes: set[int],
+    request: HttpRequest | None,
+) -> None:
+    changed = sorted(f for f, old in before.items() if _plain(getattr(dossier, f)) != old)
+    if set(dossier.communes.values_list("pk", flat=True)) != old_communes:
+        changed.append("communes")
+    data = {"changed": changed, "lock_version": dossier.lock_version}
+    audit.record(actor=actor, action="dossier.updated", target=dossier, data=data, request=request)
+    # Stage and confidentiality decide who sees the dossier: their own entries.
+    for field in ("stage", "confidentiality"):
+        if field in changed:
+            audit.record(
+                actor=actor,
+                action=f"dossier.{field}_changed",
+                target=dossier,
+                data={"from": before[field], "to": getattr(dossier, field)},
+                request=request,
+            )
 
 
 @transaction.atomic
@@ -194,6 +262,7 @@ def version_create(
     label: str,
     note: str = "",
     copy_documents_from: DossierVersion | None = None,
+    request: HttpRequest | None = None,
 ) -> DossierVersion:
     """A revision: the next version number, optionally starting with another version's documents."""
     if not can_change_dossier(actor, dossier):
@@ -226,6 +295,17 @@ def version_create(
         for copy in copies:
             index_object(copy)
     Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
+    audit.record(
+        actor=actor,
+        action="dossier_version.created",
+        target=version,
+        data={
+            "dossier": dossier.pk,
+            "number": version.number,
+            "copied_from": copy_documents_from.number if copy_documents_from else None,
+        },
+        request=request,
+    )
     return version
 
 
@@ -238,7 +318,9 @@ def can_freeze_version(actor: User, version: DossierVersion) -> bool:
 
 
 @transaction.atomic
-def version_freeze(*, actor: User, version: DossierVersion) -> DossierVersion:
+def version_freeze(
+    *, actor: User, version: DossierVersion, request: HttpRequest | None = None
+) -> DossierVersion:
     """Make the version immutable; freezing a frozen version changes nothing."""
     if not can_freeze_version(actor, version):
         raise DossierError(NOT_ALLOWED, code="forbidden")
@@ -246,7 +328,15 @@ def version_freeze(*, actor: User, version: DossierVersion) -> DossierVersion:
     if locked.is_frozen:
         return locked
     locked.frozen_at = timezone.now()
-    locked.save(update_fields=["frozen_at"])
+    locked.lock_version += 1
+    locked.save(update_fields=["frozen_at", "lock_version"])
+    audit.record(
+        actor=actor,
+        action="dossier_version.frozen",
+        target=locked,
+        data={"dossier": locked.dossier_id, "number": locked.number},
+        request=request,
+    )
     return locked
 
 
@@ -273,6 +363,7 @@ def document_add(
     kind: str,
     title: str = "",
     filename: str | None = None,
+    request: HttpRequest | None = None,
 ) -> Document:
     """Check the upload's content and store it under a generated key."""
     if not can_change_dossier(actor, version.dossier):
@@ -300,11 +391,23 @@ def document_add(
         raise
     Dossier.objects.filter(pk=version.dossier_id).update(updated_at=timezone.now())
     index_object(document)
+    audit.record(
+        actor=actor,
+        action="document.added",
+        target=document,
+        data={
+            "dossier": version.dossier_id,
+            "version": version.number,
+            "sha256": document.sha256,
+            "size": document.size,
+        },
+        request=request,
+    )
     return document
 
 
 @transaction.atomic
-def document_remove(*, actor: User, document: Document) -> None:
+def document_remove(*, actor: User, document: Document, request: HttpRequest | None = None) -> None:
     """Remove a document from an unfrozen version; its file goes once nothing refers to it."""
     version = document.version
     if not can_change_dossier(actor, version.dossier):
@@ -312,6 +415,13 @@ def document_remove(*, actor: User, document: Document) -> None:
     _lock_unfrozen(version)
     stored_name = document.file.name
     storage = document.file.storage
+    audit.record(
+        actor=actor,
+        action="document.removed",
+        target=document,
+        data={"dossier": version.dossier_id, "version": version.number, "sha256": document.sha256},
+        request=request,
+    )
     remove_object(document)
     document.delete()
 
@@ -321,3 +431,22 @@ def document_remove(*, actor: User, document: Document) -> None:
 
     transaction.on_commit(delete_unreferenced_file)
     Dossier.objects.filter(pk=version.dossier_id).update(updated_at=timezone.now())
+
+
+def document_downloaded(*, actor: User, document: Document, request: HttpRequest) -> None:
+    """Log a download of a restricted dossier's document (the views serve the file)."""
+    dossier = document.version.dossier
+    if dossier.confidentiality != Confidentiality.RESTRICTED:
+        return
+    audit.record(
+        actor=actor,
+        action=Action.DOWNLOAD,
+        target=document,
+        data={
+            "dossier": dossier.pk,
+            "code": dossier.code,
+            "confidentiality": dossier.confidentiality,
+            "sha256": document.sha256,
+        },
+        request=request,
+    )

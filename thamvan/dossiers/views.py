@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import BaseForm
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.dossiers import services
@@ -37,6 +38,7 @@ from thamvan.dossiers.models import VERSION_FROZEN, Document, Dossier, DossierEr
 # The overview map sends at most this many dossiers; the client asks for a
 # smaller area (bbox) or narrower filters to see the rest.
 MAP_FEATURE_LIMIT = 500
+URL_PLACEHOLDER = 987654321
 BAD_BBOX = "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
 
 # Service error codes that belong next to one field rather than above the form.
@@ -47,6 +49,14 @@ def _add_service_error(form: BaseForm, error: ValidationError, field: str | None
     code = getattr(error, "code", None)
     target = _ERROR_FIELDS.get(code or "", field)
     form.add_error(target if target in form.fields else None, error)
+
+
+def _show_conflict(form: BaseForm, conflict: EditConflict) -> None:
+    """Keep what was typed, say why it was not saved, and let a second save win."""
+    form.add_error(None, conflict)
+    data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
+    data[form.add_prefix("lock_version")] = str(conflict.current_version)
+    form.data = data
 
 
 def map_config(**extra: Any) -> dict[str, Any]:
@@ -187,7 +197,10 @@ def dossier_map_data(request: AuthedRequest) -> JsonResponse:
         )[: MAP_FEATURE_LIMIT + 1]
     )
     truncated = len(rows) > MAP_FEATURE_LIMIT
-    kinds = dict(Dossier.Kind.choices)
+    # Translating a label and reversing a URL cost more than the rest of a
+    # feature: once per request, not once per dossier.
+    kinds = {value: str(label) for value, label in Dossier.Kind.choices}
+    detail_url = reverse("dossiers:detail", args=[URL_PLACEHOLDER])
     features = [
         {
             "type": "Feature",
@@ -196,8 +209,8 @@ def dossier_map_data(request: AuthedRequest) -> JsonResponse:
             "properties": {
                 "code": row["code"],
                 "name": row["name"],
-                "kind": str(kinds.get(row["kind"], row["kind"])),
-                "url": reverse("dossiers:detail", args=[row["pk"]]),
+                "kind": kinds.get(row["kind"], row["kind"]),
+                "url": detail_url.replace(str(URL_PLACEHOLDER), str(row["pk"])),
                 "centroid": [row["centroid_lon"], row["centroid_lat"]],
             },
         }
@@ -251,7 +264,10 @@ def dossier_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_create(
-                actor=request.user, communes=form.cleaned_data["communes"], **form.service_kwargs()
+                actor=request.user,
+                communes=form.cleaned_data["communes"],
+                request=request,
+                **form.service_kwargs(),
             )
         except ValidationError as error:
             _add_service_error(form, error)
@@ -276,8 +292,12 @@ def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 dossier=dossier,
                 communes=form.cleaned_data["communes"],
+                expected_version=form.cleaned_data["lock_version"],
+                request=request,
                 **form.service_kwargs(),
             )
+        except EditConflict as conflict:
+            _show_conflict(form, conflict)
         except ValidationError as error:
             _add_service_error(form, error)
         else:
@@ -299,6 +319,7 @@ def version_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 label=form.cleaned_data["label"],
                 note=form.cleaned_data["note"],
                 copy_documents_from=form.cleaned_data["copy_documents_from"],
+                request=request,
             )
         except ValidationError as error:
             _add_service_error(form, error)
@@ -325,6 +346,7 @@ def document_upload(request: AuthedRequest, pk: int, number: int) -> HttpRespons
                 file=form.cleaned_data["file"],
                 kind=form.cleaned_data["kind"],
                 title=form.cleaned_data["title"],
+                request=request,
             )
         except DossierError as error:
             _add_service_error(form, error)
@@ -352,7 +374,7 @@ def document_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     document = get_document_for_update(request.user, pk)
     dossier = document.version.dossier
     try:
-        services.document_remove(actor=request.user, document=document)
+        services.document_remove(actor=request.user, document=document, request=request)
     except DossierError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -368,6 +390,7 @@ def document_download(request: AuthedRequest, pk: int) -> FileResponse:
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    services.document_downloaded(actor=request.user, document=document, request=request)
     # Streamed from storage behind the access check, never from MEDIA_URL.
     content_type = document.content_type or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)

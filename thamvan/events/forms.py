@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.locking import OptimisticLockForm
 from thamvan.dossiers.models import Dossier
 from thamvan.events.models import Workshop
 from thamvan.organizations.models import Organization
@@ -15,7 +16,7 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class WorkshopForm(forms.ModelForm):
+class WorkshopForm(OptimisticLockForm):
     class Meta:
         model = Workshop
         fields = [

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc
 
@@ -38,7 +39,7 @@ class WorkshopQuerySet(models.QuerySet["Workshop"]):
         return self.filter(starts_at__gte=now).exclude(status=Workshop.Status.CANCELLED)
 
 
-class Workshop(TimeStampedModel):
+class Workshop(Versioned, TimeStampedModel):
     class Kind(models.TextChoices):
         WORKSHOP = "workshop", _("Workshop")
         ROUND_TABLE = "round_table", _("Round table")

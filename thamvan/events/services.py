@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.dossiers.models import Dossier
 from thamvan.events.access import can_manage_workshops
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.services import task_create
+from thamvan.programme.services import save_versioned, task_create
+from thamvan.search.indexing import index_object
 from thamvan.search.normalize import nfc
 
 NOT_ALLOWED = _("You are not allowed to do this.")
@@ -49,6 +53,39 @@ def _locked(workshop: Workshop) -> Workshop:
     return Workshop.objects.select_for_update().get(pk=workshop.pk)
 
 
+def _recorded(
+    actor: User | None, action: str, workshop: Workshop, data: dict[str, Any] | None = None
+) -> None:
+    """Audit a change of the workshop and refresh its search entry, in the caller's transaction."""
+    audit.record(actor=actor, action=action, target=workshop, data=data)
+    index_object(workshop)
+
+
+@transaction.atomic
+def workshop_save(
+    *,
+    actor: User,
+    workshop: Workshop,
+    dossiers: Iterable[Dossier] = (),
+    tasks: Iterable[Task] = (),
+    expected_version: int | None = None,
+) -> Workshop:
+    """Create or update a workshop's facts; EditConflict if it changed since the form opened."""
+    _require_manager(actor)
+    created = workshop.pk is None
+    workshop.full_clean(exclude=["dossiers", "tasks"])
+    save_versioned(workshop, expected_version=expected_version)
+    workshop.dossiers.set(list(dossiers))
+    workshop.tasks.set(list(tasks))
+    _recorded(
+        actor,
+        "workshop.created" if created else "workshop.updated",
+        workshop,
+        {"starts_at": workshop.starts_at, "status": workshop.status},
+    )
+    return workshop
+
+
 @transaction.atomic
 def workshop_invite(*, actor: User, workshop: Workshop, users: Iterable[User]) -> int:
     """Add invitees; invitations already sent are kept. Return how many were added."""
@@ -61,6 +98,13 @@ def workshop_invite(*, actor: User, workshop: Workshop, users: Iterable[User]) -
     if new and locked.status == Status.INVITATIONS_SENT:
         ids = [i.user_id for i in new]
         transaction.on_commit(lambda: _send_invitations(locked.pk, ids))
+    if new:
+        audit.record(
+            actor=actor,
+            action="workshop.invitees_added",
+            target=locked,
+            data={"users": [i.user_id for i in new]},
+        )
     return len(new)
 
 
@@ -75,6 +119,7 @@ def workshop_send_invitations(*, actor: User, workshop: Workshop) -> Workshop:
     locked.save(update_fields=["status", "updated_at"])
     ids = list(locked.invitations.values_list("user_id", flat=True))
     transaction.on_commit(lambda: _send_invitations(locked.pk, ids))
+    _recorded(actor, "workshop.invitations_sent", locked, {"invitees": len(ids)})
     workshop.status = locked.status
     return workshop
 
@@ -99,6 +144,12 @@ def invitation_reply(
     invitation.reply_note = nfc(note).strip()[:500]
     invitation.replied_at = timezone.now()
     invitation.save(update_fields=["reply", "reply_note", "replied_at"])
+    audit.record(
+        actor=actor,
+        action="workshop.invitation_replied",
+        target=workshop,
+        data={"invitation": invitation.pk, "reply": invitation.reply},
+    )
     return invitation
 
 
@@ -117,8 +168,15 @@ def workshop_record_attendance(
     for invitation in invitations:
         invitation.attended = invitation.user_id in present
     Invitation.objects.bulk_update(invitations, ["attended"])
+    previous = locked.status
     locked.status = Status.HELD
     locked.save(update_fields=["status", "updated_at"])
+    _recorded(
+        actor,
+        "workshop.attendance_recorded",
+        locked,
+        {"from": previous, "attended": sum(1 for i in invitations if i.attended)},
+    )
     workshop.status = locked.status
     return workshop
 
@@ -137,10 +195,11 @@ def workshop_publish_minutes(
     locked.minutes_published_at = timezone.now()
     locked.status = Status.MINUTES_PUBLISHED
     locked.save(update_fields=["minutes", "minutes_published_at", "status", "updated_at"])
-    MinutesConclusion.objects.bulk_create(
+    created = MinutesConclusion.objects.bulk_create(
         MinutesConclusion(workshop=locked, position=i, text=text)
         for i, text in enumerate((nfc(c).strip() for c in conclusions if c.strip()), start=1)
     )
+    _recorded(actor, "workshop.minutes_published", locked, {"conclusions": len(created)})
     workshop.status, workshop.minutes = locked.status, locked.minutes
     return workshop
 
@@ -150,8 +209,10 @@ def workshop_cancel(*, actor: User, workshop: Workshop) -> Workshop:
     _require_manager(actor)
     locked = _locked(workshop)
     _require_status(locked, Status.PLANNED, Status.INVITATIONS_SENT)
+    previous = locked.status
     locked.status = Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
+    _recorded(actor, "workshop.cancelled", locked, {"from": previous})
     workshop.status = locked.status
     return workshop
 
@@ -183,5 +244,11 @@ def minutes_conclusion_to_task(
     locked.task = task
     locked.save(update_fields=["task"])
     conclusion.workshop.tasks.add(task)
+    audit.record(
+        actor=actor,
+        action="workshop.conclusion_assigned",
+        target=task,
+        data={"workshop": locked.workshop_id, "conclusion": locked.pk},
+    )
     conclusion.task = task
     return task

@@ -14,7 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.dossiers.models import Dossier
 from thamvan.events.access import (
@@ -41,11 +44,12 @@ from thamvan.events.services import (
     workshop_invite,
     workshop_publish_minutes,
     workshop_record_attendance,
+    workshop_save,
     workshop_send_invitations,
 )
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.views.common import query_without_page
+from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.search.normalize import slugify_vi
 
 
@@ -189,9 +193,21 @@ def workshop_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _workshop_form(request: AuthedRequest, workshop: Workshop | None) -> HttpResponse:
     form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, _("The workshop was saved."))
-        return redirect(saved)
+        try:
+            saved = workshop_save(
+                actor=request.user,
+                workshop=form.instance,
+                dossiers=form.cleaned_data["dossiers"],
+                tasks=form.cleaned_data["tasks"],
+                expected_version=form.cleaned_data["lock_version"],
+            )
+        except EditConflict as conflict:
+            show_conflict(form, conflict)
+        except WorkshopError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The workshop was saved."))
+            return redirect(saved)
     return TemplateResponse(request, "events/form.html", {"form": form, "workshop": workshop})
 
 
@@ -346,17 +362,30 @@ def _ics_response(text: str, filename: str) -> HttpResponse:
 def workshop_ics(request: AuthedRequest, pk: int) -> HttpResponse:
     workshop = get_workshop_for_user(request.user, pk)
     text = calendar([workshop], name=workshop.topic, now=timezone.now())
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT,
+        target=workshop,
+        data={"what": "workshop", "format": "ics"},
+        request=request,
+    )
     return _ics_response(text, f"{slugify_vi(workshop.topic)[:60] or 'hoi-thao'}.ics")
 
 
 @login_required
 def my_calendar_ics(request: AuthedRequest) -> HttpResponse:
     """The workshops the user is invited to and has not declined."""
-    workshops = (
+    workshops = list(
         Workshop.objects.filter(invitations__user=request.user)
         .exclude(invitations__user=request.user, invitations__reply=Invitation.Reply.DECLINED)
         .order_by("starts_at")
         .distinct()
     )
     text = calendar(workshops, name=_("My workshops"), now=timezone.now())
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT,
+        data={"what": "my_workshops", "format": "ics", "count": len(workshops)},
+        request=request,
+    )
     return _ics_response(text, "lich-hoi-thao.ics")

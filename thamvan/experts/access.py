@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import NotVisible, not_found
 from thamvan.experts.models import Expert, ExpertImport, Specialty
 
 
@@ -35,7 +36,7 @@ def get_expert_for_user(user: User, pk: int) -> Expert:
             Expert.objects.visible_to(user).select_related("home_organization", "user").get(pk=pk)
         )
     except Expert.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Expert, pk) from None
 
 
 def get_expert_for_update(user: User, pk: int) -> Expert:
@@ -47,7 +48,8 @@ def get_expert_for_update(user: User, pk: int) -> Expert:
     expert = get_expert_for_user(user, pk)
     if can_manage_registry(user) or (expert.user_id is not None and expert.user_id == user.pk):
         return expert
-    raise Http404
+    # Readers who may not change it: a refusal of an existing record.
+    raise NotVisible(Expert._meta.label_lower, pk)
 
 
 def get_own_expert(user: User) -> Expert:
@@ -75,4 +77,4 @@ def get_import_for_user(user: User, pk: int) -> ExpertImport:
     try:
         return ExpertImport.objects.visible_to(user).select_related("created_by").get(pk=pk)
     except ExpertImport.DoesNotExist:
-        raise Http404 from None
+        raise not_found(ExpertImport, pk) from None

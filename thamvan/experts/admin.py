@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.admin_locking import LockedInline, MovesLockVersion
 from thamvan.experts.access import can_manage_registry, can_read_registry
 from thamvan.experts.models import (
     Affiliation,
@@ -43,7 +44,7 @@ class RegistryPermissions:
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(RegistryPermissions, admin.ModelAdmin):
+class SpecialtyAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
     list_display = ["name", "slug", "display_order", "is_active"]
     list_editable = ["display_order", "is_active"]
     list_filter = ["is_active"]
@@ -61,12 +62,12 @@ class ExpertSpecialtyInline(RegistryPermissions, admin.TabularInline):
     autocomplete_fields = ["specialty"]
 
 
-class AffiliationInline(RegistryPermissions, admin.TabularInline):
+class AffiliationInline(LockedInline, RegistryPermissions, admin.TabularInline):
     model = Affiliation
     extra = 0
 
 
-class UnavailablePeriodInline(RegistryPermissions, admin.TabularInline):
+class UnavailablePeriodInline(LockedInline, RegistryPermissions, admin.TabularInline):
     model = UnavailablePeriod
     extra = 0
 
@@ -87,7 +88,7 @@ class IsSeniorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Expert)
-class ExpertAdmin(RegistryPermissions, admin.ModelAdmin):
+class ExpertAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
     list_display = [
         "full_name",
         "academic_rank",
@@ -114,7 +115,7 @@ class ExpertAdmin(RegistryPermissions, admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(RegistryPermissions, admin.ModelAdmin):
+class AffiliationAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
     list_display = ["expert", "organization", "position", "start_date", "end_date"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), "organization__kind"]
     search_fields = ["expert__full_name", "expert__search_key", "organization__name", "position"]
@@ -124,7 +125,7 @@ class AffiliationAdmin(RegistryPermissions, admin.ModelAdmin):
 
 
 @admin.register(UnavailablePeriod)
-class UnavailablePeriodAdmin(RegistryPermissions, admin.ModelAdmin):
+class UnavailablePeriodAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
     list_display = ["expert", "start_date", "end_date", "reason"]
     search_fields = ["expert__full_name", "expert__search_key", "reason"]
     list_select_related = ["expert"]

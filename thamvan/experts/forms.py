@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db import models, transaction
 from django.db.models import Q
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import BaseForm, BaseInlineFormSet, inlineformset_factory
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.locking import EditConflict, OptimisticLockForm
 from thamvan.experts.models import (
     MAX_CONCURRENT_CONSULTATIONS,
     MIN_CONCURRENT_CONSULTATIONS,
@@ -55,7 +58,7 @@ class UniqueContactsMixin(forms.ModelForm):
         return self._unique("email", _("An expert with this email address already exists."))
 
 
-class ExpertForm(UniqueContactsMixin, forms.ModelForm):
+class ExpertForm(UniqueContactsMixin, OptimisticLockForm):
     """The secretariat's form: every field of the record."""
 
     account_email = forms.EmailField(
@@ -202,7 +205,7 @@ class ExpertForm(UniqueContactsMixin, forms.ModelForm):
         return expert
 
 
-class OwnProfileForm(UniqueContactsMixin, forms.ModelForm):
+class OwnProfileForm(UniqueContactsMixin, OptimisticLockForm):
     """What an expert keeps up to date on their own profile."""
 
     class Meta:
@@ -215,7 +218,7 @@ class OwnProfileForm(UniqueContactsMixin, forms.ModelForm):
         }
 
 
-class AffiliationForm(forms.ModelForm):
+class AffiliationForm(OptimisticLockForm):
     class Meta:
         model = Affiliation
         fields = ["organization", "position", "start_date", "end_date"]
@@ -232,7 +235,7 @@ class AffiliationForm(forms.ModelForm):
         )
 
 
-class UnavailablePeriodForm(forms.ModelForm):
+class UnavailablePeriodForm(OptimisticLockForm):
     class Meta:
         model = UnavailablePeriod
         fields = ["start_date", "end_date", "reason"]
@@ -240,10 +243,58 @@ class UnavailablePeriodForm(forms.ModelForm):
 
 
 class _DatedFormSet(BaseInlineFormSet):
+    """Rows carry their own lock_version: a row changed or removed meanwhile is a conflict."""
+
     ordering_field = "-start_date"
 
     def get_queryset(self) -> Any:
         return super().get_queryset().order_by(self.ordering_field, "pk")
+
+    def save_existing(self, form: Any, obj: Any, commit: bool = True) -> Any:
+        return form.save_with_lock()
+
+    def delete_existing(self, obj: Any, commit: bool = True) -> None:
+        expected = next(
+            form.cleaned_data.get("lock_version")
+            for form in self.initial_forms
+            if form.instance.pk == obj.pk
+        )
+        with transaction.atomic():
+            rows = type(obj)._default_manager.select_for_update().filter(pk=obj.pk)
+            current = rows.values_list("lock_version", flat=True).first()
+            if current is None or current != expected:
+                raise EditConflict(current or 0)
+            if commit:
+                obj.delete()
+
+
+def keep_input_after_conflict(
+    form: BaseForm, formsets: list[BaseInlineFormSet], conflict: EditConflict
+) -> None:
+    """Show the conflict on `form` and move every hidden version to the stored one.
+
+    What the user typed stays; saving again after reading the warning keeps it.
+    """
+    form.add_error(None, conflict)
+    data = cast(QueryDict, form.data).copy()
+    rows: list[BaseForm] = [form, *(row for formset in formsets for row in formset.forms)]
+    for row in rows:
+        instance = cast(models.Model, getattr(row, "instance", None))
+        if instance is None or instance.pk is None:
+            continue
+        current = (
+            type(instance)
+            ._default_manager.filter(pk=instance.pk)
+            .values_list("lock_version", flat=True)
+            .first()
+        )
+        if current is not None:
+            data[row.add_prefix("lock_version")] = str(current)
+    form.data = data
+    for formset in formsets:
+        formset.data = data
+        for row in formset.forms:
+            row.data = data
 
 
 AffiliationFormSet = inlineformset_factory(
@@ -333,7 +384,7 @@ class ExpertFilterForm(forms.Form):
         return experts
 
 
-class SpecialtyForm(forms.ModelForm):
+class SpecialtyForm(OptimisticLockForm):
     class Meta:
         model = Specialty
         fields = ["name", "slug", "description", "display_order", "is_active"]

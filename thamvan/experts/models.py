@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import Role
 from thamvan.core.fields import SortKeyField
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc, slugify_vi, sort_key
 
@@ -47,7 +48,7 @@ class SpecialtyQuerySet(models.QuerySet["Specialty"]):
         return self.filter(is_active=True)
 
 
-class Specialty(models.Model):
+class Specialty(Versioned, models.Model):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(
         _("slug"),
@@ -203,7 +204,7 @@ class ExpertQuerySet(models.QuerySet["Expert"]):
         return result
 
 
-class Expert(TimeStampedModel):
+class Expert(Versioned, TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -267,6 +268,9 @@ class Expert(TimeStampedModel):
         verbose_name = _("expert")
         verbose_name_plural = _("experts")
         ordering = ["sort_key", "pk"]
+        # The registry lists active experts by name: without it, SQLite counts
+        # the page total by reading every whole row.
+        indexes = [models.Index(fields=["is_active", "sort_key"], name="expert_active_sort")]
         constraints = [
             models.UniqueConstraint(
                 fields=["membership_number"],
@@ -424,7 +428,7 @@ class AffiliationQuerySet(models.QuerySet["Affiliation"]):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=since), start_date__lte=on)
 
 
-class Affiliation(models.Model):
+class Affiliation(Versioned, models.Model):
     expert = models.ForeignKey(
         Expert, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("expert")
     )
@@ -476,7 +480,7 @@ class UnavailablePeriodQuerySet(models.QuerySet["UnavailablePeriod"]):
         return self.filter(start_date__lte=end, end_date__gte=start)
 
 
-class UnavailablePeriod(models.Model):
+class UnavailablePeriod(Versioned, models.Model):
     expert = models.ForeignKey(
         Expert,
         on_delete=models.CASCADE,

@@ -17,9 +17,11 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.core.uploads import IMPORT_KINDS, check_upload, generated_key
 from thamvan.experts.access import can_manage_registry
@@ -93,23 +95,83 @@ def expert_set_specialties(
 # ---------------------------------------------------------------------------
 
 
+def _affiliation_facts(affiliation: Affiliation) -> dict[str, object]:
+    return {
+        "id": affiliation.pk,
+        "organization": affiliation.organization_id,
+        "position": affiliation.position,
+        "start_date": affiliation.start_date,
+        "end_date": affiliation.end_date,
+    }
+
+
+def _record_profile_change(
+    *,
+    actor: User,
+    action: str,
+    expert: Expert,
+    form: OwnProfileForm | ExpertForm,
+    affiliations: BaseInlineFormSet,
+    unavailable_periods: BaseInlineFormSet,
+    request: HttpRequest | None,
+) -> None:
+    changed = [name for name in form.changed_data if name != "lock_version"]
+    periods = unavailable_periods
+    if periods.new_objects or periods.changed_objects or periods.deleted_objects:
+        changed.append("unavailable_periods")
+    audit.record(
+        actor=actor,
+        action=action,
+        target=expert,
+        data={"changed": changed, "lock_version": expert.lock_version},
+        request=request,
+    )
+    # Affiliations decide conflicts of interest in matching: each change is logged.
+    added = [_affiliation_facts(a) for a in affiliations.new_objects]
+    updated = [_affiliation_facts(a) for a, _fields in affiliations.changed_objects]
+    removed = [_affiliation_facts(a) for a in affiliations.deleted_objects]
+    if added or updated or removed:
+        audit.record(
+            actor=actor,
+            action="expert.affiliations_changed",
+            target=expert,
+            data={"added": added, "changed": updated, "removed": removed},
+            request=request,
+        )
+
+
 def expert_save(
     *,
     actor: User,
     form: ExpertForm,
     affiliations: BaseInlineFormSet,
     unavailable_periods: BaseInlineFormSet,
+    request: HttpRequest | None = None,
 ) -> Expert:
-    """Create or update an expert from the secretariat's validated form and formsets."""
+    """Create or update an expert from the secretariat's validated form and formsets.
+
+    Raises EditConflict (and saves nothing) when the record or one of its rows
+    changed since the form was opened.
+    """
     _require_manager(actor)
+    creating = form.instance.pk is None
     with transaction.atomic():
-        expert = form.save()
+        expert = form.save_with_lock()
         specialty_ids, primary_id = form.specialty_choice()
         expert_set_specialties(expert, specialty_ids, primary_id)
         for formset in (affiliations, unavailable_periods):
             formset.instance = expert
             formset.save()
         index_object(expert)
+        _record_profile_change(
+            actor=actor,
+            action="expert.created" if creating else "expert.updated",
+            expert=expert,
+            form=form,
+            affiliations=affiliations,
+            unavailable_periods=unavailable_periods,
+            request=request,
+        )
     return expert
 
 
@@ -119,24 +181,48 @@ def expert_update_own_profile(
     form: OwnProfileForm,
     affiliations: BaseInlineFormSet,
     unavailable_periods: BaseInlineFormSet,
+    request: HttpRequest | None = None,
 ) -> Expert:
-    """Save the parts of a profile its owner keeps: contacts, texts, affiliations, absences."""
+    """Save the parts of a profile its owner keeps: contacts, texts, affiliations, absences.
+
+    Raises EditConflict (and saves nothing) like ``expert_save``.
+    """
     expert: Expert = form.instance
     if expert.user_id is None or expert.user_id != actor.pk:
         raise PermissionDenied(NOT_YOUR_PROFILE)
     with transaction.atomic():
-        form.save()
+        form.save_with_lock()
         for formset in (affiliations, unavailable_periods):
             formset.instance = expert
             formset.save()
         index_object(expert)
+        _record_profile_change(
+            actor=actor,
+            action="expert.profile_updated",
+            expert=expert,
+            form=form,
+            affiliations=affiliations,
+            unavailable_periods=unavailable_periods,
+            request=request,
+        )
     return expert
 
 
-def specialty_set_active(*, actor: User, specialty: Specialty, active: bool) -> Specialty:
+def specialty_set_active(
+    *, actor: User, specialty: Specialty, active: bool, request: HttpRequest | None = None
+) -> Specialty:
     _require_manager(actor)
-    specialty.is_active = active
-    specialty.save(update_fields=["is_active"])
+    with transaction.atomic():
+        specialty.is_active = active
+        # Moves the version on so a form opened before the switch notices it.
+        specialty.lock_version += 1
+        specialty.save(update_fields=["is_active", "lock_version"])
+        audit.record(
+            actor=actor,
+            action="specialty.activated" if active else "specialty.deactivated",
+            target=specialty,
+            request=request,
+        )
     return specialty
 
 
@@ -249,7 +335,9 @@ def _apply_affiliation(expert: Expert, row: RowResult) -> None:
         existing.end_date = None
         changed.append("end_date")
     if changed:
-        existing.save(update_fields=changed)
+        # A form opened on this row before the import must not overwrite it.
+        existing.lock_version += 1
+        existing.save(update_fields=[*changed, "lock_version"])
 
 
 _PLAIN_FIELDS = (
@@ -272,6 +360,9 @@ def _apply_row(row: RowResult) -> Expert:
     for name in _PLAIN_FIELDS:
         if creating or name in values.present:
             setattr(expert, name, getattr(values, name))
+    if not creating:
+        # Forms opened on this profile before the import get a conflict.
+        expert.lock_version += 1
     # The parser validated every value; the database constraints catch a
     # concurrent change (a membership number taken meanwhile).
     expert.save()
@@ -326,6 +417,17 @@ def expert_import_apply(*, actor: User | None, expert_import: ExpertImport) -> E
             _finish(record, ExpertImport.Status.FAILED, str(IMPORT_CONFLICT))
             return record
         _finish(record, ExpertImport.Status.COMMITTED)
+        audit.record(
+            actor=actor,
+            action="expert_import.committed",
+            target=record,
+            data={
+                "file": record.original_filename,
+                "sha256": record.sha256,
+                "created": record.rows_to_create,
+                "updated": record.rows_to_update,
+            },
+        )
     return record
 
 

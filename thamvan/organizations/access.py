@@ -7,9 +7,8 @@ firms and universities for experts' affiliations) may change them.
 
 from __future__ import annotations
 
-from django.http import Http404
-
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.organizations.models import Organization
 
 
@@ -25,10 +24,10 @@ def get_organization_for_user(user: User, pk: int) -> Organization:
             .get(pk=pk)
         )
     except Organization.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Organization, pk) from None
 
 
 def get_organization_for_update(user: User, pk: int) -> Organization:
     if not can_manage_organizations(user):
-        raise Http404
+        raise not_found(Organization, pk)
     return get_organization_for_user(user, pk)

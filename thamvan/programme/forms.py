@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.locking import OptimisticLockForm
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Conclusion, Directive, Programme, Task, TaskStatus
 from thamvan.search.normalize import nfc
@@ -13,7 +14,7 @@ from thamvan.search.normalize import nfc
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProgrammeForm(forms.ModelForm):
+class ProgrammeForm(OptimisticLockForm):
     objectives = forms.CharField(
         label=_("Objectives"),
         required=False,
@@ -53,7 +54,7 @@ class ProgrammeForm(forms.ModelForm):
         ]
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(OptimisticLockForm):
     class Meta:
         model = Task
         fields = [
@@ -159,7 +160,7 @@ class TaskFilterForm(forms.Form):
     end = forms.DateField(label=_("Deadline to"), required=False, widget=DATE_INPUT)
 
 
-class DirectiveForm(forms.ModelForm):
+class DirectiveForm(OptimisticLockForm):
     attachment_file = forms.FileField(
         label=_("Attachment"),
         required=False,

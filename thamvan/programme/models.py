@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc
 
@@ -39,7 +40,7 @@ class ProgrammeQuerySet(models.QuerySet["Programme"]):
         return queryset
 
 
-class Programme(TimeStampedModel):
+class Programme(Versioned, TimeStampedModel):
     code = models.CharField(
         _("code"), max_length=50, unique=True, help_text=_("A unique code, e.g. CTHT-2021-2026.")
     )
@@ -111,7 +112,7 @@ class DirectiveQuerySet(models.QuerySet["Directive"]):
         return queryset
 
 
-class Directive(TimeStampedModel):
+class Directive(Versioned, TimeStampedModel):
     class Kind(models.TextChoices):
         CONCLUSION_NOTICE = "conclusion_notice", _("Conclusion notice")
         DIRECTIVE = "directive", _("Directive")
@@ -252,7 +253,7 @@ class TaskQuerySet(models.QuerySet["Task"]):
         return queryset
 
 
-class Task(TimeStampedModel):
+class Task(Versioned, TimeStampedModel):
     Status = TaskStatus
 
     programme = models.ForeignKey(

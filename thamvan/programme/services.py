@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +17,9 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thamvan import audit
 from thamvan.accounts.models import Membership, Role, User
+from thamvan.core.locking import EditConflict, Versioned
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
 from thamvan.organizations.models import Organization
 from thamvan.programme.access import can_manage_programme, can_report_progress
@@ -25,11 +27,14 @@ from thamvan.programme.models import (
     TASK_TRANSITIONS,
     Conclusion,
     Directive,
+    Objective,
+    Programme,
     ProgressReport,
     Task,
     TaskStatus,
 )
 from thamvan.programme.rollup import Node, rolled_up
+from thamvan.search.indexing import index_object
 from thamvan.search.normalize import nfc
 
 NOT_ALLOWED = _("You are not allowed to do this.")
@@ -49,6 +54,43 @@ class ProgrammeError(ValidationError):
 
 def today() -> date:
     return timezone.localdate()
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def save_versioned(instance: V, *, expected_version: int | None) -> V:
+    """Save an edited object and move its version on, inside the caller's transaction.
+
+    With ``expected_version`` (the version the form was opened at) a stale copy
+    raises EditConflict. Callers without one (imports, the API) still move the
+    version on, so a form opened before their change reports the conflict.
+    """
+    if instance.pk is None:
+        instance.save()
+        return instance
+    current = (
+        type(instance)
+        ._default_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("lock_version", flat=True)
+        .first()
+    )
+    if current is None or (expected_version is not None and current != expected_version):
+        raise EditConflict(current or 0)
+    instance.lock_version = current + 1
+    instance.save()
+    return instance
+
+
+def _reindex_tasks(tasks: Any) -> None:
+    """Tasks' entries quote their programme and directive; refresh them when those change."""
+    for task in tasks.only("pk"):
+        index_object(task)
+
+
+def _changed(before: Model, after: Model, names: Iterable[str]) -> list[str]:
+    return sorted(n for n in names if getattr(before, n) != getattr(after, n))
 
 
 # ---------------------------------------------------------------------------
@@ -101,7 +143,46 @@ def _refresh_forest(queryset: Any) -> int:
     ]
     if stale:
         Task.objects.bulk_update(stale, ["progress", "status"])
+        for task in stale:
+            index_object(task)
     return len(stale)
+
+
+# ---------------------------------------------------------------------------
+# Programmes
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def programme_save(
+    *,
+    actor: User,
+    programme: Programme,
+    parties: Iterable[Organization],
+    objectives: Iterable[str],
+    expected_version: int | None = None,
+) -> Programme:
+    """Create or update a programme, its parties and its objectives (replaced in order)."""
+    _require_manager(actor)
+    created = programme.pk is None
+    old_name = Programme.objects.filter(pk=programme.pk).values_list("name", flat=True).first()
+    programme.full_clean()
+    save_versioned(programme, expected_version=expected_version)
+    if old_name is not None and old_name != programme.name:
+        _reindex_tasks(Task.objects.filter(programme=programme))
+    programme.parties.set(list(parties))
+    programme.objectives.all().delete()
+    Objective.objects.bulk_create(
+        Objective(programme=programme, position=i, text=text)
+        for i, text in enumerate((nfc(t).strip() for t in objectives if t.strip()), start=1)
+    )
+    audit.record(
+        actor=actor,
+        action="programme.created" if created else "programme.updated",
+        target=programme,
+        data={"code": programme.code},
+    )
+    return programme
 
 
 # ---------------------------------------------------------------------------
@@ -144,15 +225,30 @@ def task_create(
     task.save()
     task.cooperating_organizations.set(list(cooperating))
     refresh_rollup([task])
+    audit.record(
+        actor=actor,
+        action="task.created",
+        target=task,
+        data={"programme": task.programme_id, "conclusion": task.conclusion_id},
+    )
+    index_object(task)
     return task
 
 
 @transaction.atomic
 def task_update(
-    *, actor: User, task: Task, cooperating: Iterable[Organization] | None = None, **fields: Any
+    *,
+    actor: User,
+    task: Task,
+    cooperating: Iterable[Organization] | None = None,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> Task:
+    """Change a task's facts; EditConflict if it changed since ``expected_version``."""
     _require_manager(actor)
     previous = Task.objects.select_for_update().get(pk=task.pk)
+    if expected_version is not None and previous.lock_version != expected_version:
+        raise EditConflict(previous.lock_version)
     if "status" in fields:
         _check_transition(previous, fields["status"])
     for name, value in fields.items():
@@ -163,10 +259,16 @@ def task_update(
     if task.status == TaskStatus.OVERDUE and task.deadline and task.deadline >= today():
         task.status = TaskStatus.IN_PROGRESS if task.progress else TaskStatus.PLANNED
     task.full_clean(exclude=["cooperating_organizations"])
+    task.lock_version = previous.lock_version + 1
     task.save()
     if cooperating is not None:
         task.cooperating_organizations.set(list(cooperating))
     refresh_rollup([task, previous])
+    data: dict[str, Any] = {"fields": _changed(previous, task, fields)}
+    if previous.status != task.status:
+        data.update({"from": previous.status, "to": task.status})
+    audit.record(actor=actor, action="task.updated", target=task, data=data)
+    index_object(task)
     return task
 
 
@@ -185,6 +287,13 @@ def task_set_status(*, actor: User, task: Task, status: str) -> Task:
             fields.append("progress")
     task.save(update_fields=fields)
     refresh_rollup([task])
+    audit.record(
+        actor=actor,
+        action="task.status_changed",
+        target=task,
+        data={"from": locked.status, "to": status},
+    )
+    index_object(task)
     return task
 
 
@@ -266,6 +375,13 @@ def _record_report(
         locked.completed_on,
     )
     refresh_rollup([locked])
+    audit.record(
+        actor=actor,
+        action="task.progress_reported",
+        target=locked,
+        data={"report": report.pk, "progress": progress, "reported_on": reported_on},
+    )
+    index_object(locked)
     return report
 
 
@@ -292,8 +408,12 @@ def directive_save(
     actor: User,
     directive: Directive,
     attachment: Attachment | None = None,
+    expected_version: int | None = None,
 ) -> Directive:
-    """Create or update a directive, storing a new attachment if one is given."""
+    """Create or update a directive, storing a new attachment if one is given.
+
+    EditConflict if the directive changed since ``expected_version``.
+    """
     _require_manager(actor)
     stored = ("", "", "")
     if attachment is not None:
@@ -301,8 +421,18 @@ def directive_save(
         directive.attachment, directive.attachment_name, directive.attachment_type = stored
     try:
         with transaction.atomic():
+            created = directive.pk is None
             directive.full_clean()
-            directive.save()
+            save_versioned(directive, expected_version=expected_version)
+            if not created:
+                _reindex_tasks(Task.objects.filter(conclusion__directive=directive))
+            audit.record(
+                actor=actor,
+                action="directive.created" if created else "directive.updated",
+                target=directive,
+                data={"number": directive.number, "attachment": bool(stored[0])},
+            )
+            index_object(directive)
     except BaseException:
         if stored[0]:
             Directive._meta.get_field("attachment").storage.delete(stored[0])
@@ -317,9 +447,17 @@ def conclusion_add(*, actor: User, directive: Directive, text: str) -> Conclusio
     conclusion = Conclusion(directive=directive, position=(last or 0) + 1, text=nfc(text).strip())
     conclusion.full_clean()
     conclusion.save()
+    audit.record(
+        actor=actor,
+        action="directive.conclusion_added",
+        target=directive,
+        data={"conclusion": conclusion.pk, "position": conclusion.position},
+    )
+    index_object(directive)
     return conclusion
 
 
+@transaction.atomic
 def conclusion_assign(
     *,
     actor: User,
@@ -332,7 +470,7 @@ def conclusion_assign(
 ) -> Task:
     """Turn a directive's conclusion into a task for an organisation."""
     directive = conclusion.directive
-    return task_create(
+    task = task_create(
         actor=actor,
         title=title or conclusion.text[:500],
         lead_organization=lead_organization,
@@ -344,6 +482,13 @@ def conclusion_assign(
         owner=owner,
         code=f"{directive.number}/{conclusion.position}"[:30],
     )
+    audit.record(
+        actor=actor,
+        action="directive.conclusion_assigned",
+        target=task,
+        data={"directive": directive.pk, "conclusion": conclusion.pk},
+    )
+    return task
 
 
 # ---------------------------------------------------------------------------
@@ -355,8 +500,18 @@ def tasks_mark_overdue(*, on: date | None = None) -> list[int]:
     """Mark open tasks past their deadline as overdue; return their ids."""
     on = on or today()
     with transaction.atomic():
-        ids = list(Task.objects.past_deadline(on).select_for_update().values_list("pk", flat=True))
+        tasks = list(Task.objects.past_deadline(on).select_for_update())
+        ids = [task.pk for task in tasks]
         Task.objects.filter(pk__in=ids).update(status=TaskStatus.OVERDUE, updated_at=timezone.now())
+        for task in tasks:
+            # The periodic job acts for nobody: the entry has no actor.
+            audit.record(
+                actor=None,
+                action="task.status_changed",
+                target=task,
+                data={"from": task.status, "to": TaskStatus.OVERDUE, "deadline": task.deadline},
+            )
+            index_object(task)
     return ids
 
 

@@ -20,10 +20,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.programme.access import can_manage_programme
 from thamvan.programme.models import TASK_TRANSITIONS, ProgressReport, Task, TaskStatus
 from thamvan.programme.services import NOT_ALLOWED, ProgrammeError, refresh_rollup, today
+from thamvan.search.indexing import index_object
 from thamvan.search.normalize import fold, nfc
 
 MAX_ROWS = 5000
@@ -339,9 +341,25 @@ def import_apply(*, actor: User, tasks: dict[int, Task], plan: ImportPlan) -> in
                     task.completed_on = today()
                 elif task.progress > 0 and task.status == TaskStatus.PLANNED:
                     task.status = TaskStatus.IN_PROGRESS
+            # An import is an edit: forms opened before it must report a conflict.
+            task.lock_version += 1
             task.save(
-                update_fields=["deadline", "status", "progress", "completed_on", "updated_at"]
+                update_fields=[
+                    "deadline",
+                    "status",
+                    "progress",
+                    "completed_on",
+                    "updated_at",
+                    "lock_version",
+                ]
             )
+            audit.record(
+                actor=actor,
+                action="task.imported",
+                target=task,
+                data={"row": change.row, "changes": values, "status": task.status},
+            )
+            index_object(task)
             if "progress" in values or change.note:
                 ProgressReport.objects.create(
                     task=task,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.locking import OptimisticLockForm
 from thamvan.dossiers.models import Dossier
 from thamvan.experts.models import Expert
 from thamvan.organizations.models import Organization
@@ -15,7 +16,7 @@ from thamvan.research.models import Output, ResearchTopic
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class TopicForm(forms.ModelForm):
+class TopicForm(OptimisticLockForm):
     class Meta:
         model = ResearchTopic
         fields = [

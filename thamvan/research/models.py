@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc
 
@@ -33,7 +34,7 @@ class TopicQuerySet(models.QuerySet["ResearchTopic"]):
         return queryset
 
 
-class ResearchTopic(TimeStampedModel):
+class ResearchTopic(Versioned, TimeStampedModel):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")

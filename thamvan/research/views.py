@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.dossiers.models import Dossier
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.views.common import query_without_page
+from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.research.access import can_manage_research, get_topic_for_update, get_topic_for_user
 from thamvan.research.forms import MilestoneForm, OutputForm, TopicFilterForm, TopicForm
 from thamvan.research.models import ResearchTopic, TopicQuerySet
@@ -27,6 +28,7 @@ from thamvan.research.services import (
     milestone_add,
     milestone_done,
     output_add,
+    topic_save,
     topic_transition,
 )
 
@@ -118,9 +120,22 @@ def topic_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _topic_form(request: AuthedRequest, topic: ResearchTopic | None) -> HttpResponse:
     form = TopicForm(request.POST or None, instance=topic, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        messages.success(request, _("The research topic was saved."))
-        return redirect(saved)
+        try:
+            saved = topic_save(
+                actor=request.user,
+                topic=form.instance,
+                team=form.cleaned_data["team"],
+                dossiers=form.cleaned_data["dossiers"],
+                tasks=form.cleaned_data["tasks"],
+                expected_version=form.cleaned_data["lock_version"],
+            )
+        except EditConflict as conflict:
+            show_conflict(form, conflict)
+        except ResearchError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The research topic was saved."))
+            return redirect(saved)
     return TemplateResponse(request, "research/form.html", {"form": form, "topic": topic})
 
 

@@ -78,7 +78,9 @@ def test_the_agency_answers_every_item_and_the_consultation_closes(
         as_user(leadership).post(url, {"item": item.pk, f"{prefix}-result": "accepted"}).status_code
         == 403
     )
-    missing = as_user(officer).post(url, {"item": item.pk, f"{prefix}-result": "partly_accepted"})
+    missing = as_user(officer).post(
+        url, {"item": item.pk, f"{prefix}-result": "partly_accepted", f"{prefix}-lock_version": 0}
+    )
     assert (
         missing.status_code == 200 and "Explain" in missing.content.decode()
     ) or "Giải" in missing.content.decode()
@@ -88,6 +90,7 @@ def test_the_agency_answers_every_item_and_the_consultation_closes(
             "item": item.pk,
             f"{prefix}-result": "partly_accepted",
             f"{prefix}-explanation": "Bổ sung 2 bãi",
+            f"{prefix}-lock_version": 0,
         },
     )
     assert done.status_code == 302

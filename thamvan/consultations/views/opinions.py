@@ -16,12 +16,15 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.consultations import access, services
 from thamvan.consultations.forms import AttachmentForm, ItemForm, OfflineOpinionForm, OpinionForm
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
 from thamvan.consultations.services import ConsultationError, OfflineItem
 from thamvan.core.http import AuthedRequest
 from thamvan.core.uploads import UploadRejected, safe_content_disposition
+from thamvan.search.query import Hit, similar
 
 
 def _map_config() -> dict[str, Any]:
@@ -40,8 +43,30 @@ def _lock_version(request: AuthedRequest) -> int:
     return int(value) if value.isdigit() else -1
 
 
+SIMILAR_LIMIT = 5
+
+
+def similar_opinions(user: Any, opinion: Opinion, answers: list[str]) -> list[Hit]:
+    """Past opinions the user may read that share the most phrases with this draft.
+
+    The draft itself is never indexed; the revision it amends is left out.
+    """
+    items = [item.content for item in opinion.items.all()]
+    text = "\n".join(p for p in [opinion.summary, *answers, *items] if p.strip())
+    if not text:
+        return []
+    hits = similar(
+        text,
+        user=user,
+        limit=SIMILAR_LIMIT + 1,
+        types=["opinion"],
+        exclude=("opinion", opinion.pk),
+    )
+    return [h for h in hits if h.entry.object_id != opinion.previous_id][:SIMILAR_LIMIT]
+
+
 def _workspace_context(
-    consultation: Consultation, opinion: Opinion, **extra: Any
+    user: Any, consultation: Consultation, opinion: Opinion, **extra: Any
 ) -> dict[str, Any]:
     answers = {a.question_id: a.text for a in opinion.answers.all()}
     initial: dict[str, Any] = {"verdict": opinion.verdict, "summary": opinion.summary}
@@ -57,6 +82,7 @@ def _workspace_context(
         "attachments": opinion.attachments.all(),
         "map_config": _map_config(),
         "boundary": consultation.dossier.boundary,
+        "similar": similar_opinions(user, opinion, list(answers.values())),
         **extra,
     }
 
@@ -73,7 +99,9 @@ def opinion_workspace(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect(consultation)
     return TemplateResponse(
-        request, "consultations/opinion_form.html", _workspace_context(consultation, opinion)
+        request,
+        "consultations/opinion_form.html",
+        _workspace_context(request.user, consultation, opinion),
     )
 
 
@@ -144,7 +172,7 @@ def opinion_item_add(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpRe
     return TemplateResponse(
         request,
         "consultations/opinion_form.html",
-        _workspace_context(consultation, opinion, item_form=item_form),
+        _workspace_context(request.user, consultation, opinion, item_form=item_form),
         status=400,
     )
 
@@ -268,6 +296,13 @@ def attachment_download(
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit.record(
+        actor=request.user,
+        action=Action.DOWNLOAD,
+        target=attachment,
+        data={"consultation": consultation.pk, "opinion": opinion.pk},
+        request=request,
+    )
     response = FileResponse(handle, content_type=attachment.content_type)
     response["Content-Disposition"] = safe_content_disposition(attachment.original_filename)
     response["Cache-Control"] = "private, no-cache"

@@ -14,11 +14,14 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.consultations import access, services
 from thamvan.consultations.forms import ReportForm, ResponseForm, RevisionForm, SynthesisForm
-from thamvan.consultations.models import Consultation, OpinionItem, State
+from thamvan.consultations.models import Consultation, OpinionItem, Response, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES
@@ -152,7 +155,13 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
                     item=item,
                     result=form.cleaned_data["result"],
                     explanation=form.cleaned_data["explanation"],
+                    lock_version=form.cleaned_data["lock_version"],
                 )
+            except EditConflict as conflict:
+                form.keep_after_conflict(conflict)
+                # Show the answer saved meanwhile beside what this user typed.
+                if (current := Response.objects.filter(item=item).first()) is not None:
+                    item.response = current
             except ConsultationError as error:
                 form.add_error(None, error)
             else:
@@ -164,9 +173,13 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
         response = getattr(item, "response", None)
         form = errors.get(item.pk) or ResponseForm(
             prefix=f"item{item.pk}",
-            initial={"result": response.result, "explanation": response.explanation}
+            initial={
+                "result": response.result,
+                "explanation": response.explanation,
+                "lock_version": response.lock_version,
+            }
             if response
-            else None,
+            else {"lock_version": 0},
         )
         rows.append((item, response, form))
     return TemplateResponse(
@@ -216,6 +229,14 @@ def document_download(request: AuthedRequest, pk: int, document_pk: int) -> File
         handle = record.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # The XLSX of every remark is a data export; the DOCX are the issued documents.
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT if record.kind == GeneratedDocument.Kind.ITEMS else Action.DOWNLOAD,
+        target=record,
+        data={"consultation": consultation.pk, "kind": record.kind},
+        request=request,
+    )
     response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
     response["Content-Disposition"] = safe_content_disposition(record.filename)
     response["Cache-Control"] = "private, no-cache"

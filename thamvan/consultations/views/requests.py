@@ -17,10 +17,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_stubs_ext import StrPromise
 
 from thamvan.consultations import access, services
-from thamvan.consultations.forms import ConsultationFilterForm, ConsultationForm, ReasonForm
+from thamvan.consultations.forms import (
+    ConsultationFilterForm,
+    ConsultationForm,
+    ReasonForm,
+    keep_after_conflict,
+)
 from thamvan.consultations.models import Consultation, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 
@@ -58,8 +64,14 @@ def _save_form(
     data = dict(form.cleaned_data)
     data.pop("questions_text", None)
     specialties = data.pop("required_specialties", [])
+    lock_version = data.pop("lock_version", None)
+    if form.instance.pk is not None:
+        data["lock_version"] = lock_version
     try:
         return save(questions=form.questions, required_specialties=specialties, **data)
+    except EditConflict as conflict:
+        keep_after_conflict(form, conflict)
+        return None
     except ConsultationError as error:
         form.add_error(None, error)
         return None

@@ -116,3 +116,13 @@ def test_production_settings_turn_on_hsts_secure_cookies_and_https():
         "csrf": True,
         "httponly": True,
     }
+
+
+def test_signed_in_pages_are_not_stored_by_browsers(as_user, officer, orgs, client):
+    page = as_user(officer).get(reverse("core:home"))
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    # The same page for a visitor who is not signed in is a redirect with no such rule.
+    anonymous = client.get(reverse("core:home"))
+    assert anonymous.status_code == 302
+    assert "no-store" not in anonymous.get("Cache-Control", "")

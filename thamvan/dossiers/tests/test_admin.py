@@ -77,6 +77,7 @@ def test_the_admin_checks_a_boundary_typed_in_it(as_user: Any, orgs: Any, superu
         "lead_agency": orgs.department.pk,
         "description": "",
         "confidentiality": dossier.confidentiality,
+        "lock_version": "0",
         "versions-TOTAL_FORMS": "0",
         "versions-INITIAL_FORMS": "0",
     }

@@ -67,6 +67,8 @@ def form_data(orgs: Any, **overrides: Any) -> dict[str, Any]:
         "area_ha": "",
         "description": "Khu vực phía Đông sông Hồng.",
         "boundary": json.dumps(HANOI_POLYGON),
+        # The version a fresh dossier starts at; the locking tests send others.
+        "lock_version": "0",
     }
     data.update(overrides)
     return data

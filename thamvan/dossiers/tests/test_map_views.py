@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from thamvan.dossiers import views
+from thamvan.dossiers.models import Dossier
 from thamvan.dossiers.tests.factories import DossierFactory, hanoi_polygon
 
 PAGE_URL = reverse("dossiers:map")
@@ -133,3 +134,19 @@ def test_the_map_data_query_count_does_not_grow_with_the_number_of_dossiers(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(DATA_URL)
     assert len(response.json()["features"]) == 33
+
+
+def test_each_feature_names_its_kind_in_the_users_language_and_links_its_own_page(
+    as_user: Any, orgs: Any, officer: Any
+) -> None:
+    first = DossierFactory.create(code="QHPK-1", lead_agency=orgs.department)
+    second = DossierFactory.create(
+        code="QHPK-2", lead_agency=orgs.department, kind=Dossier.Kind.DETAILED_PLAN
+    )
+    features = as_user(officer).get(DATA_URL).json()["features"]
+    by_code = {feature["properties"]["code"]: feature["properties"] for feature in features}
+    assert by_code["QHPK-1"]["url"] == first.get_absolute_url()
+    assert by_code["QHPK-2"]["url"] == second.get_absolute_url()
+    assert by_code["QHPK-1"]["kind"] == str(Dossier.Kind.ZONING_PLAN.label)
+    assert by_code["QHPK-2"]["kind"] == str(Dossier.Kind.DETAILED_PLAN.label)
+    assert by_code["QHPK-1"]["kind"] != by_code["QHPK-2"]["kind"]

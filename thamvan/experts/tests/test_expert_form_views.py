@@ -29,6 +29,9 @@ def formset_data(prefix: str, rows: list[dict[str, Any]], initial: int = 0) -> d
         f"{prefix}-MAX_NUM_FORMS": "1000",
     }
     for index, row in enumerate(rows):
+        if row.get("id"):
+            # Existing rows carry the version they were read at (fresh rows are at 0).
+            row = {"lock_version": "0", **row}
         for key, value in row.items():
             data[f"{prefix}-{index}-{key}"] = value
     return data
@@ -51,6 +54,7 @@ def expert_data(**overrides: Any) -> dict[str, Any]:
         "specialties": [str(traffic.pk)],
         "primary_specialty": str(traffic.pk),
         "account_email": "",
+        "lock_version": "0",
     }
     data.update(formset_data("affiliations", []))
     data.update(formset_data("unavailable", []))

@@ -30,6 +30,7 @@ def own_data(**overrides: Any) -> dict[str, Any]:
         "keywords": "giao thông, đường sắt",
         "biography": "Tiểu sử mới.",
         "publications": "Sách A\nSách B",
+        "lock_version": "0",
     }
     data.update(formset_data("affiliations", []))
     data.update(formset_data("unavailable", []))

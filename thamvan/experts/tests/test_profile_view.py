@@ -4,12 +4,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from thamvan.accounts.models import User
 from thamvan.experts.models import Expert
-from thamvan.experts.tests.factories import AffiliationFactory, UnavailablePeriodFactory
+from thamvan.experts.tests.factories import (
+    AffiliationFactory,
+    ExpertFactory,
+    SpecialtyFactory,
+    UnavailablePeriodFactory,
+)
 
 # Personas come through request.getfixturevalue, so the database must be declared.
 pytestmark = pytest.mark.django_db
@@ -75,3 +82,21 @@ def test_the_edit_link_matches_the_right_to_edit(
     assert reverse("experts:edit", args=[expert.pk]) not in leader_html
     assert reverse("experts:me_edit") not in leader_html
     assert reverse("experts:me_edit") in as_user(expert_user).get(url).content.decode()
+
+
+def test_the_profile_query_count_does_not_grow_with_specialties(
+    as_user: AsUser, secretariat: User, django_assert_num_queries: Any
+) -> None:
+    client = as_user(secretariat)
+    few = ExpertFactory.create(specialties=["giao-thong"])
+    many = ExpertFactory.create(
+        specialties=[SpecialtyFactory.create() for _ in range(6)], academic_rank="GS"
+    )
+    client.get(reverse("experts:detail", args=[few.pk]))  # session and caches warm
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(reverse("experts:detail", args=[few.pk]))
+    with django_assert_num_queries(len(baseline)):
+        response = client.get(reverse("experts:detail", args=[many.pk]))
+    # The primary specialty (the first given) still leads the list.
+    primary = many.expert_specialties.get(is_primary=True).specialty.name
+    assert f"<strong>{primary}</strong>" in response.content.decode()

@@ -94,6 +94,7 @@ def test_the_secretariat_renames_but_cannot_change_the_slug(
             "description": "Mô tả",
             "display_order": "5",
             "is_active": "on",
+            "lock_version": "0",
         },
     )
 

@@ -12,8 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from thamvan.accounts.models import Role
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.experts.access import get_own_expert
-from thamvan.experts.forms import AffiliationFormSet, OwnProfileForm, UnavailablePeriodFormSet
+from thamvan.experts.forms import (
+    AffiliationFormSet,
+    OwnProfileForm,
+    UnavailablePeriodFormSet,
+    keep_input_after_conflict,
+)
 from thamvan.experts.models import Expert
 from thamvan.experts.services import expert_update_own_profile
 from thamvan.experts.views.registry import profile_context
@@ -51,14 +57,19 @@ def my_profile_edit(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and all(
         [form.is_valid(), affiliations.is_valid(), unavailable.is_valid()]
     ):
-        expert_update_own_profile(
-            actor=request.user,
-            form=form,
-            affiliations=affiliations,
-            unavailable_periods=unavailable,
-        )
-        messages.success(request, _("Your profile was saved."))
-        return redirect("experts:me")
+        try:
+            expert_update_own_profile(
+                actor=request.user,
+                form=form,
+                affiliations=affiliations,
+                unavailable_periods=unavailable,
+                request=request,
+            )
+        except EditConflict as conflict:
+            keep_input_after_conflict(form, [affiliations, unavailable], conflict)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("experts:me")
     return TemplateResponse(
         request,
         "experts/me_form.html",

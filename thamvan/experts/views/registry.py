@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,7 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.experts.access import (
@@ -28,9 +32,10 @@ from thamvan.experts.forms import (
     ExpertFilterForm,
     ExpertForm,
     UnavailablePeriodFormSet,
+    keep_input_after_conflict,
 )
 from thamvan.experts.importing import write_registry
-from thamvan.experts.models import Expert
+from thamvan.experts.models import Expert, ExpertSpecialty
 from thamvan.experts.services import expert_save
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,7 +70,27 @@ def expert_export(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
     filters = ExpertFilterForm(request.GET)
     experts = filters.filter(Expert.objects.visible_to(request.user)).for_list().by_given_name()
-    content = write_registry(experts.iterator(chunk_size=500))
+    rows = 0
+
+    def counted() -> Any:
+        nonlocal rows
+        for expert in experts.iterator(chunk_size=500):
+            rows += 1
+            yield expert
+
+    content = write_registry(counted())
+    # Contacts of named people leave the system: who took how many, with which filters.
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT,
+        target_type="experts.expert",
+        data={
+            "format": "xlsx",
+            "rows": rows,
+            "filters": {key: request.GET.getlist(key) for key in sorted(request.GET)},
+        },
+        request=request,
+    )
     filename = f"chuyen-gia-{timezone.localdate():%Y%m%d}.xlsx"
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = safe_content_disposition(filename)
@@ -74,6 +99,13 @@ def expert_export(request: AuthedRequest) -> HttpResponse:
 
 def profile_context(request: AuthedRequest, expert: Expert) -> dict[str, Any]:
     is_own = expert.user_id is not None and expert.user_id == request.user.pk
+    # The specialties list and the primary badge read the same links: one query.
+    prefetch_related_objects(
+        [expert],
+        Prefetch(
+            "expert_specialties", queryset=ExpertSpecialty.objects.select_related("specialty")
+        ),
+    )
     return {
         "expert": expert,
         "specialties": expert.ordered_specialties,
@@ -106,17 +138,22 @@ def _expert_form_page(request: AuthedRequest, expert: Expert | None) -> HttpResp
     if request.method == "POST" and all(
         [form.is_valid(), affiliations.is_valid(), unavailable.is_valid()]
     ):
-        saved = expert_save(
-            actor=request.user,
-            form=form,
-            affiliations=affiliations,
-            unavailable_periods=unavailable,
-        )
-        if expert is None:
-            messages.success(request, _("The expert was added to the registry."))
+        try:
+            saved = expert_save(
+                actor=request.user,
+                form=form,
+                affiliations=affiliations,
+                unavailable_periods=unavailable,
+                request=request,
+            )
+        except EditConflict as conflict:
+            keep_input_after_conflict(form, [affiliations, unavailable], conflict)
         else:
-            messages.success(request, _("The expert's profile was saved."))
-        return redirect(saved)
+            if expert is None:
+                messages.success(request, _("The expert was added to the registry."))
+            else:
+                messages.success(request, _("The expert's profile was saved."))
+            return redirect(saved)
     return TemplateResponse(
         request,
         "experts/form.html",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import save_form
 from thamvan.experts.access import can_manage_registry, can_read_registry, get_specialty_for_update
 from thamvan.experts.forms import SpecialtyForm
 from thamvan.experts.models import Specialty
@@ -54,8 +55,7 @@ def specialty_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     specialty = get_specialty_for_update(request.user, pk)
     form = SpecialtyForm(request.POST or None, instance=specialty)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and save_form(form) is not None:
         messages.success(request, _("The specialty was saved."))
         return redirect("experts:specialty_list")
     return TemplateResponse(
@@ -70,7 +70,7 @@ def specialty_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     specialty = get_specialty_for_update(request.user, pk)
     active = not specialty.is_active
-    specialty_set_active(actor=request.user, specialty=specialty, active=active)
+    specialty_set_active(actor=request.user, specialty=specialty, active=active, request=request)
     if active:
         messages.success(
             request, _("The specialty “%(name)s” is active again.") % {"name": specialty.name}

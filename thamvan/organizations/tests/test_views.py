@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from thamvan.accounts.tests.factories import MembershipFactory
 from thamvan.organizations.models import AdministrativeUnit, Organization
 from thamvan.organizations.tests.factories import OrganizationFactory
 
@@ -103,3 +104,14 @@ def test_htmx_requests_get_only_the_results(as_user, officer, orgs):
     body = response.content.decode()
     assert 'id="results"' in body
     assert "<html" not in body
+
+
+def test_the_list_shows_organisations_by_name_with_their_member_counts(as_user, officer):
+    beta = OrganizationFactory.create(name="Ban thử nghiệm Bê")
+    alpha = OrganizationFactory.create(name="Ban thử nghiệm An")
+    gamma = OrganizationFactory.create(name="Ban thử nghiệm Ca")
+    MembershipFactory.create_batch(2, organization=beta)
+    MembershipFactory.create(organization=gamma)
+    response = as_user(officer).get(reverse("organizations:list"), {"q": "ban thu nghiem"})
+    rows = [(o.pk, o.member_count) for o in response.context["page_obj"].object_list]
+    assert rows == [(alpha.pk, 0), (beta.pk, 2), (gamma.pk, 1)]

@@ -70,6 +70,7 @@ def test_moving_the_deadline_of_an_overdue_task_reopens_it(
             "lead_organization": orgs.department.pk,
             "weight": 1,
             "deadline": (today + timedelta(days=30)).isoformat(),
+            "lock_version": task.lock_version,
         },
     )
     assert response.status_code == 302

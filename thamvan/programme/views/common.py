@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from typing import cast
 
+from django import forms
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, QueryDict
+
+from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import safe_content_disposition
 
 
@@ -25,3 +29,15 @@ def query_without_page(request: object) -> str:
     query = request.GET.copy()  # type: ignore[attr-defined]
     query.pop("page", None)
     return str(query.urlencode())
+
+
+def show_conflict(form: forms.BaseForm, conflict: EditConflict) -> None:
+    """Put the conflict on the form, keep what the user typed, and move its version on.
+
+    The same as ``core.locking.save_form`` does, for views that save through a
+    service: saving again after reading the warning keeps this user's changes.
+    """
+    form.add_error(None, conflict)
+    data = cast(QueryDict, form.data).copy()
+    data[form.add_prefix("lock_version")] = str(conflict.current_version)
+    form.data = data

@@ -12,7 +12,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import UploadRejected
 from thamvan.programme.access import (
@@ -30,7 +33,11 @@ from thamvan.programme.services import (
     conclusion_assign,
     directive_save,
 )
-from thamvan.programme.views.common import attachment_response, query_without_page
+from thamvan.programme.views.common import (
+    attachment_response,
+    query_without_page,
+    show_conflict,
+)
 
 
 @login_required
@@ -109,7 +116,10 @@ def _directive_form(request: AuthedRequest, directive: Directive | None) -> Http
                 actor=request.user,
                 directive=form.instance,
                 attachment=Attachment(upload, upload.name) if upload else None,
+                expected_version=form.cleaned_data["lock_version"],
             )
+        except EditConflict as conflict:
+            show_conflict(form, conflict)
         except UploadRejected as error:
             form.add_error("attachment_file", error)
         except ProgrammeError as error:
@@ -125,9 +135,17 @@ def _directive_form(request: AuthedRequest, directive: Directive | None) -> Http
 @login_required
 def directive_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     directive = get_directive_for_user(request.user, pk)
-    return attachment_response(
+    response = attachment_response(
         directive.attachment, directive.attachment_name, directive.attachment_type
     )
+    audit.record(
+        actor=request.user,
+        action=Action.DOWNLOAD,
+        target=directive,
+        data={"file": directive.attachment_name},
+        request=request,
+    )
+    return response
 
 
 @login_required

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,7 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import IMPORT_KINDS, UploadRejected, check_upload
 from thamvan.programme.access import (
@@ -24,9 +26,9 @@ from thamvan.programme.access import (
     get_programme_for_user,
 )
 from thamvan.programme.forms import ImportForm, ProgrammeForm
-from thamvan.programme.models import Objective, Programme, Task, TaskQuerySet
+from thamvan.programme.models import Programme, Task, TaskQuerySet
 from thamvan.programme.rollup import weighted_progress
-from thamvan.programme.services import ProgrammeError
+from thamvan.programme.services import ProgrammeError, programme_save
 from thamvan.programme.spreadsheet import (
     FileUnreadable,
     export_tasks,
@@ -35,7 +37,7 @@ from thamvan.programme.spreadsheet import (
     plan_import,
     read_rows,
 )
-from thamvan.programme.views.common import query_without_page
+from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.search.normalize import slugify_vi
 
 IMPORT_SALT = "thamvan.programme.import"
@@ -133,15 +135,21 @@ def programme_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _programme_form(request: AuthedRequest, programme: Programme | None) -> HttpResponse:
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            saved.objectives.all().delete()
-            Objective.objects.bulk_create(
-                Objective(programme=saved, position=i, text=text)
-                for i, text in enumerate(form.objective_lines(), start=1)
+        try:
+            saved = programme_save(
+                actor=request.user,
+                programme=form.instance,
+                parties=form.cleaned_data["parties"],
+                objectives=form.objective_lines(),
+                expected_version=form.cleaned_data["lock_version"],
             )
-        messages.success(request, _("The programme was saved."))
-        return redirect(saved)
+        except EditConflict as conflict:
+            show_conflict(form, conflict)
+        except ProgrammeError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The programme was saved."))
+            return redirect(saved)
     return TemplateResponse(request, "programme/form.html", {"form": form, "programme": programme})
 
 
@@ -200,6 +208,13 @@ def programme_timeline(request: AuthedRequest, pk: int) -> TemplateResponse:
 def programme_export(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = get_programme_for_user(request.user, pk)
     tasks = [t for t, _depth in _tree(list(_visible_tasks(request, programme)))]
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT,
+        target=programme,
+        data={"what": "tasks", "format": "xlsx", "count": len(tasks)},
+        request=request,
+    )
     response = HttpResponse(
         export_tasks(tasks),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

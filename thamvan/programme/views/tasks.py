@@ -11,7 +11,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from thamvan import audit
+from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import UploadRejected
 from thamvan.organizations.models import Organization
@@ -36,7 +39,11 @@ from thamvan.programme.services import (
     task_update,
     today,
 )
-from thamvan.programme.views.common import attachment_response, query_without_page
+from thamvan.programme.views.common import (
+    attachment_response,
+    query_without_page,
+    show_conflict,
+)
 
 
 def filter_tasks(tasks: TaskQuerySet, data: dict[str, Any]) -> TaskQuerySet:
@@ -121,6 +128,7 @@ def task_create_view(request: AuthedRequest, programme_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         cooperating = data.pop("cooperating_organizations")
+        data.pop("lock_version")
         try:
             task = task_create(
                 actor=request.user,
@@ -146,8 +154,17 @@ def task_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         cooperating = data.pop("cooperating_organizations")
+        expected_version = data.pop("lock_version")
         try:
-            task_update(actor=request.user, task=task, cooperating=cooperating, **data)
+            task_update(
+                actor=request.user,
+                task=task,
+                cooperating=cooperating,
+                expected_version=expected_version,
+                **data,
+            )
+        except EditConflict as conflict:
+            show_conflict(form, conflict)
         except ProgrammeError as error:
             form.add_error(None, error)
         else:
@@ -210,4 +227,14 @@ def report_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def report_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     report = get_report_for_user(request.user, pk)
-    return attachment_response(report.attachment, report.attachment_name, report.attachment_type)
+    response = attachment_response(
+        report.attachment, report.attachment_name, report.attachment_type
+    )
+    audit.record(
+        actor=request.user,
+        action=Action.DOWNLOAD,
+        target=report,
+        data={"file": report.attachment_name, "task": report.task_id},
+        request=request,
+    )
+    return response

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from thamvan.core.demo import consultations, dossiers, experts, programme
 from thamvan.core.demo.organizations import DEMO_PASSWORD, load_organizations, load_users
+from thamvan.search.indexing import reindex
 
 
 class Command(BaseCommand):
@@ -21,9 +22,12 @@ class Command(BaseCommand):
             dossier_count = dossiers.load(organizations)
             consultation_count = consultations.load(organizations)
             programme.load(organizations)
+        # The loaders write rows directly; rebuild the knowledge base from them.
+        indexed = sum(reindex().values())
         self.stdout.write(
             f"Demo data ready: {len(organizations)} organisations, {expert_count} experts, "
-            f"{dossier_count} dossiers, {consultation_count} consultations."
+            f"{dossier_count} dossiers, {consultation_count} consultations, "
+            f"{indexed} entries in the knowledge base."
         )
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
         for user in users:

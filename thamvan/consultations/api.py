@@ -1,0 +1,418 @@
+"""Consultations over the API: the same access helpers and services as the HTML pages.
+
+A consultation the user may not read answers 404, and so does every object under
+it. A rule a service refuses answers 422 with the service's code; a role that may
+not act on a consultation it can read answers 403, as the HTML pages do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from config.api_common import Page, PageParams, paginate, responses
+from thamvan import audit
+from thamvan.audit.services import Action
+from thamvan.consultations import access, services
+from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem, State
+from thamvan.consultations.schemas import (
+    ConsultationDetailOut,
+    ConsultationFilters,
+    ConsultationIn,
+    ConsultationOut,
+    InvitationAcceptIn,
+    InvitationDeclineIn,
+    InvitationOut,
+    OpinionDetailOut,
+    OpinionDraftIn,
+    OpinionOut,
+    OpinionSubmitIn,
+    ReportOut,
+    ResponseIn,
+    ResponseItemOut,
+    TransitionIn,
+    TransitionOut,
+)
+from thamvan.consultations.services import ConsultationError
+from thamvan.core.uploads import safe_content_disposition
+from thamvan.documents.models import GeneratedDocument
+from thamvan.documents.services import CONTENT_TYPES, latest_documents
+from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
+from thamvan.experts.models import Specialty
+from thamvan.organizations.models import Organization
+from thamvan.search.normalize import nfc
+
+router = Router(tags=["consultations"])
+
+T = TypeVar("T")
+
+# The lifecycle actions and whether they need a reason; the HTML buttons use the same services.
+TRANSITIONS: dict[str, tuple[Callable[..., Consultation], bool]] = {
+    "send": (services.consultation_send, False),
+    "accept": (services.consultation_accept, False),
+    "return": (services.consultation_return, True),
+    "withdraw": (services.consultation_withdraw, True),
+    "start_review": (services.consultation_start_review, False),
+    "start_synthesis": (services.consultation_start_synthesis, False),
+}
+
+
+def _call(service: Callable[..., T], **kwargs: Any) -> T:
+    """Run a service; a refusal of the role (not of the state or the input) is a 403."""
+    try:
+        return service(**kwargs)
+    except ConsultationError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied(" ".join(error.messages)) from error
+        raise
+
+
+def _consultation(request: HttpRequest, consultation_id: int) -> Consultation:
+    return access.get_consultation_for_user(request.user, consultation_id)  # type: ignore[arg-type]
+
+
+def _detail(request: HttpRequest, pk: int) -> Consultation:
+    # Fetched again through the access helper: services change state and relations.
+    consultation = _consultation(request, pk)
+    return Consultation.objects.prefetch_related("questions", "required_specialties").get(
+        pk=consultation.pk
+    )
+
+
+@router.get("", response=responses(Page[ConsultationOut], not_found=False))
+def list_consultations(
+    request: HttpRequest, filters: Query[ConsultationFilters], page: Query[PageParams]
+) -> dict[str, Any]:
+    """Consultations the user may read, most recently changed first."""
+    consultations = Consultation.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    if filters.state is not None:
+        consultations = consultations.filter(state=filters.state)
+    if filters.organization_id is not None:
+        organization = Organization.objects.filter(pk=filters.organization_id).first()
+        ids = organization.descendant_ids() if organization is not None else set()
+        consultations = consultations.involving(ids)
+    consultations = consultations.sent_between(filters.sent_from, filters.sent_until)
+    consultations = consultations.select_related("version").order_by("-updated_at", "-pk")
+    return paginate(consultations, page)
+
+
+def _specialties(slugs: list[str]) -> list[Specialty]:
+    wanted = {nfc(slug).strip() for slug in slugs}
+    specialties = list(Specialty.objects.active().filter(slug__in=wanted))
+    if len(specialties) != len(wanted):
+        raise ValidationError({"required_specialties": [_("Unknown specialty.")]}, code="invalid")
+    return specialties
+
+
+@router.post("", response=responses(ConsultationDetailOut, status=201))
+def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
+    """Draft a consultation request on a dossier the user's agency leads, as the HTML form."""
+    user = request.user
+    dossier = get_dossier_for_user(user, payload.dossier_id)  # type: ignore[arg-type]
+    if not can_change_dossier(user, dossier):  # type: ignore[arg-type]
+        raise PermissionDenied(str(services.NOT_ALLOWED))
+    version = dossier.versions.filter(number=payload.version_number).first()
+    if version is None:
+        raise ValidationError(
+            {"version_number": [_("This dossier has no such version.")]}, code="invalid"
+        )
+    association = Organization.objects.filter(pk=payload.association_id, is_active=True).first()
+    if association is None:
+        raise ValidationError(
+            {"association_id": [_("No organisation has this id.")]}, code="invalid"
+        )
+    title = nfc(payload.title).strip()
+    if not title:
+        raise ValidationError({"title": [_("This field is required.")]}, code="required")
+    consultation = _call(
+        services.consultation_create,
+        actor=user,
+        dossier=dossier,
+        version=version,
+        association=association,
+        title=title,
+        questions=[nfc(question) for question in payload.questions],
+        required_specialties=_specialties(payload.required_specialties),
+        panel_size=payload.panel_size,
+        max_per_organization=payload.max_per_organization,
+        needs_senior=payload.needs_senior,
+        deadline_days=payload.deadline_days,
+        day_kind=payload.day_kind or "",
+        blind_review=payload.blind_review,
+        letter_number=nfc(payload.letter_number).strip(),
+        note=nfc(payload.note),
+    )
+    return Status(201, _detail(request, consultation.pk))
+
+
+@router.get("/{consultation_id}", response=responses(ConsultationDetailOut))
+def get_consultation(request: HttpRequest, consultation_id: int) -> Consultation:
+    return _detail(request, consultation_id)
+
+
+@router.get("/{consultation_id}/transitions", response=responses(list[TransitionOut]))
+def list_transitions(request: HttpRequest, consultation_id: int) -> list[Any]:
+    """The timeline: every state change and panel event, oldest first."""
+    consultation = _consultation(request, consultation_id)
+    return list(consultation.transitions.select_related("actor"))
+
+
+@router.post("/{consultation_id}/transitions", response=responses(ConsultationDetailOut))
+def transition(request: HttpRequest, consultation_id: int, payload: TransitionIn) -> Consultation:
+    """Send, accept, return, withdraw, start the review or the synthesis."""
+    consultation = _consultation(request, consultation_id)
+    service, needs_reason = TRANSITIONS[payload.action]
+    kwargs: dict[str, Any] = {"actor": request.user, "consultation": consultation}
+    if needs_reason:
+        kwargs["reason"] = nfc(payload.reason)
+    _call(service, **kwargs)
+    return _detail(request, consultation.pk)
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+
+def _invitations_for(request: HttpRequest, consultation: Consultation) -> QuerySet[Invitation]:
+    """The whole panel for the secretariat; an expert sees their own invitation."""
+    invitations = consultation.invitations.select_related("expert")
+    if access.is_secretariat(request.user, consultation):  # type: ignore[arg-type]
+        return invitations
+    return invitations.filter(expert__user=request.user)  # type: ignore[misc]
+
+
+@router.get("/{consultation_id}/invitations", response=responses(list[InvitationOut]))
+def list_invitations(request: HttpRequest, consultation_id: int) -> list[Invitation]:
+    consultation = _consultation(request, consultation_id)
+    return list(_invitations_for(request, consultation))
+
+
+def _invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
+    consultation = _consultation(request, consultation_id)
+    return access.get_invitation_for_user(request.user, consultation, invitation_id)  # type: ignore[arg-type]
+
+
+@router.get("/{consultation_id}/invitations/{invitation_id}", response=responses(InvitationOut))
+def get_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
+    return _invitation(request, consultation_id, invitation_id)
+
+
+def _own_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
+    invitation = _invitation(request, consultation_id, invitation_id)
+    if invitation.expert.user_id != request.user.pk:
+        raise PermissionDenied(str(services.NOT_ALLOWED))
+    return invitation
+
+
+@router.post(
+    "/{consultation_id}/invitations/{invitation_id}/accept", response=responses(InvitationOut)
+)
+def accept_invitation(
+    request: HttpRequest, consultation_id: int, invitation_id: int, payload: InvitationAcceptIn
+) -> Invitation:
+    """The invited expert joins the panel, declaring their independence."""
+    invitation = _own_invitation(request, consultation_id, invitation_id)
+    return _call(
+        services.invitation_accept,
+        actor=request.user,
+        invitation=invitation,
+        declared=payload.declared,
+        statement=nfc(payload.statement),
+    )
+
+
+@router.post(
+    "/{consultation_id}/invitations/{invitation_id}/decline", response=responses(InvitationOut)
+)
+def decline_invitation(
+    request: HttpRequest, consultation_id: int, invitation_id: int, payload: InvitationDeclineIn
+) -> Invitation:
+    invitation = _own_invitation(request, consultation_id, invitation_id)
+    return _call(
+        services.invitation_decline,
+        actor=request.user,
+        invitation=invitation,
+        reason=nfc(payload.reason),
+    )
+
+
+# --- Opinions --------------------------------------------------------------------------
+
+
+def _opinion_detail(pk: int) -> Opinion:
+    return Opinion.objects.select_related("expert").prefetch_related("answers", "items").get(pk=pk)
+
+
+@router.get("/{consultation_id}/opinions", response=responses(list[OpinionOut]))
+def list_opinions(request: HttpRequest, consultation_id: int) -> list[Opinion]:
+    """The opinions the blind-review rule lets the user read; nobody sees another's draft."""
+    consultation = _consultation(request, consultation_id)
+    opinions = access.opinions_visible_to(request.user, consultation)  # type: ignore[arg-type]
+    return list(opinions.select_related("expert").order_by("expert_id", "revision", "pk"))
+
+
+@router.post("/{consultation_id}/opinions", response=responses(OpinionDetailOut))
+def start_opinion(request: HttpRequest, consultation_id: int) -> Opinion:
+    """The member's own draft, created on first use (as opening the opinion page does)."""
+    consultation = _consultation(request, consultation_id)
+    if not access.is_member(request.user, consultation):  # type: ignore[arg-type]
+        raise PermissionDenied(str(services.NOT_ALLOWED))
+    opinion = _call(services.opinion_start, actor=request.user, consultation=consultation)
+    return _opinion_detail(opinion.pk)
+
+
+@router.get("/{consultation_id}/opinions/{opinion_id}", response=responses(OpinionDetailOut))
+def get_opinion(request: HttpRequest, consultation_id: int, opinion_id: int) -> Opinion:
+    consultation = _consultation(request, consultation_id)
+    opinion = access.get_opinion_for_user(request.user, consultation, opinion_id)  # type: ignore[arg-type]
+    return _opinion_detail(opinion.pk)
+
+
+def _own_draft(request: HttpRequest, consultation_id: int, opinion_id: int) -> Opinion:
+    consultation = _consultation(request, consultation_id)
+    return access.get_own_draft_for_update(request.user, consultation, opinion_id)  # type: ignore[arg-type]
+
+
+@router.patch("/{consultation_id}/opinions/{opinion_id}", response=responses(OpinionDetailOut))
+def save_opinion_draft(
+    request: HttpRequest, consultation_id: int, opinion_id: int, payload: OpinionDraftIn
+) -> Opinion:
+    """Save the verdict, remarks and answers of one's own draft.
+
+    A ``lock_version`` older than the draft's (changed elsewhere since) answers 422
+    ``stale`` and changes nothing.
+    """
+    opinion = _own_draft(request, consultation_id, opinion_id)
+    _call(
+        services.opinion_save_draft,
+        actor=request.user,
+        opinion=opinion,
+        lock_version=payload.lock_version,
+        verdict=payload.verdict or "",
+        summary=nfc(payload.summary),
+        answers={pk: nfc(text) for pk, text in payload.answers.items()},
+    )
+    return _opinion_detail(opinion.pk)
+
+
+@router.post(
+    "/{consultation_id}/opinions/{opinion_id}/submit", response=responses(OpinionDetailOut)
+)
+def submit_opinion(
+    request: HttpRequest, consultation_id: int, opinion_id: int, payload: OpinionSubmitIn
+) -> Opinion:
+    opinion = _own_draft(request, consultation_id, opinion_id)
+    _call(
+        services.opinion_submit,
+        actor=request.user,
+        opinion=opinion,
+        lock_version=payload.lock_version,
+    )
+    return _opinion_detail(opinion.pk)
+
+
+# --- Responses and reports -------------------------------------------------------------
+
+
+def _items(consultation: Consultation) -> QuerySet[OpinionItem]:
+    return (
+        services.items_to_answer(consultation)
+        .select_related("opinion__expert", "response")
+        .order_by("opinion__submitted_at", "opinion_id", "order", "pk")
+    )
+
+
+def _readable_outcome(request: HttpRequest, consultation_id: int) -> Consultation:
+    consultation = _consultation(request, consultation_id)
+    if not access.can_read_documents(request.user, consultation):  # type: ignore[arg-type]
+        raise PermissionDenied(str(services.NOT_ALLOWED))
+    return consultation
+
+
+@router.get("/{consultation_id}/responses", response=responses(list[ResponseItemOut]))
+def list_responses(request: HttpRequest, consultation_id: int) -> list[OpinionItem]:
+    """Every remark of the report with the agency's response (once the report is issued)."""
+    consultation = _readable_outcome(request, consultation_id)
+    return list(_items(consultation))
+
+
+@router.post("/{consultation_id}/responses", response=responses(ResponseItemOut))
+def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
+    """The lead agency accepts or explains one remark; the last answer closes the round."""
+    consultation = _readable_outcome(request, consultation_id)
+    can_answer = access.is_agency(request.user, consultation) and consultation.state in (  # type: ignore[arg-type]
+        State.REPORTED,
+        State.RESPONDING,
+    )
+    if not can_answer:
+        raise PermissionDenied(str(services.NOT_ALLOWED))
+    item = _items(consultation).filter(pk=payload.item_id).first()
+    if item is None:
+        raise Http404
+    _call(
+        services.response_record,
+        actor=request.user,
+        item=item,
+        result=payload.result,
+        explanation=nfc(payload.explanation),
+        lock_version=payload.lock_version,
+    )
+    return _items(consultation).get(pk=item.pk)
+
+
+@router.get("/{consultation_id}/reports", response=responses(list[ReportOut]))
+def list_reports(request: HttpRequest, consultation_id: int) -> list[GeneratedDocument]:
+    """The newest generated document of each kind; empty until the user may read them."""
+    consultation = _consultation(request, consultation_id)
+    if not access.can_read_documents(request.user, consultation):  # type: ignore[arg-type]
+        return []
+    return latest_documents(consultation)
+
+
+@router.get(
+    "/{consultation_id}/reports/{report_id}/download",
+    response={200: None, **responses(None)},
+    url_name="download_report",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The DOCX or XLSX file.",
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in sorted(set(CONTENT_TYPES.values()))
+                },
+            }
+        }
+    },
+)
+def download_report(request: HttpRequest, consultation_id: int, report_id: int) -> FileResponse:
+    consultation = _consultation(request, consultation_id)
+    if not access.can_read_documents(request.user, consultation):  # type: ignore[arg-type]
+        raise Http404
+    record = GeneratedDocument.objects.filter(
+        consultation=consultation, pk=report_id, status=GeneratedDocument.Status.READY
+    ).first()
+    if record is None:
+        raise Http404
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    # As the HTML download: the XLSX of every remark is a data export.
+    audit.record(
+        actor=request.user,
+        action=Action.EXPORT if record.kind == GeneratedDocument.Kind.ITEMS else Action.DOWNLOAD,
+        target=record,
+        data={"consultation": consultation.pk, "kind": record.kind},
+        request=request,
+    )
+    response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
+    response["Content-Disposition"] = safe_content_disposition(record.filename)
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

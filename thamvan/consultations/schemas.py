@@ -1,0 +1,351 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from django.urls import reverse
+from ninja import Field, Schema
+
+from config.api_common import Text
+from thamvan.consultations.models import (
+    Consultation,
+    DayKind,
+    Invitation,
+    Opinion,
+    OpinionItem,
+    Response,
+    State,
+    Transition,
+)
+from thamvan.documents.models import GeneratedDocument
+
+# Ids and days outside what the database columns hold answer 422, not 500.
+MAX_ID = 2**31 - 1
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+# Named apart: several models call their choices "State", "Status" or "Kind", and
+# OpenAPI components are keyed by name.
+ConsultationState = StrEnum("ConsultationState", [(v, v) for v in State.values])  # type: ignore[misc]
+ConsultationDayKind = StrEnum("ConsultationDayKind", [(v, v) for v in DayKind.values])  # type: ignore[misc]
+InvitationStatus = StrEnum("InvitationStatus", [(v, v) for v in Invitation.Status.values])  # type: ignore[misc]
+OpinionStatus = StrEnum("OpinionStatus", [(v, v) for v in Opinion.Status.values])  # type: ignore[misc]
+OpinionVerdict = StrEnum("OpinionVerdict", [(v, v) for v in Opinion.Verdict.values])  # type: ignore[misc]
+OpinionSource = StrEnum("OpinionSource", [(v, v) for v in Opinion.Source.values])  # type: ignore[misc]
+ResponseResult = StrEnum("ResponseResult", [(v, v) for v in Response.Result.values])  # type: ignore[misc]
+ReportKind = StrEnum("ReportKind", [(v, v) for v in GeneratedDocument.Kind.values])  # type: ignore[misc]
+ReportStatus = StrEnum("ReportStatus", [(v, v) for v in GeneratedDocument.Status.values])  # type: ignore[misc]
+
+
+class TransitionAction(StrEnum):
+    """The lifecycle actions of the consultation page's buttons."""
+
+    SEND = "send"
+    ACCEPT = "accept"
+    RETURN = "return"
+    WITHDRAW = "withdraw"
+    START_REVIEW = "start_review"
+    START_SYNTHESIS = "start_synthesis"
+
+
+class ConsultationFilters(Schema):
+    q: Text = Field("", max_length=200, description="Words of the title or letter number.")
+    state: ConsultationState | None = None
+    organization_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Consultations on dossiers this organisation (or one below it) leads, "
+        "or sent to it.",
+    )
+    sent_from: date | None = Field(
+        None, ge=FIRST_DAY, le=LAST_DAY, description="Sent on or after this day."
+    )
+    sent_until: date | None = Field(
+        None, ge=FIRST_DAY, le=LAST_DAY, description="Sent on or before this day."
+    )
+
+
+class ConsultationOut(Schema):
+    id: int
+    title: str
+    letter_number: str
+    state: ConsultationState
+    round_number: int
+    previous_id: int | None
+    dossier_id: int
+    version_number: int
+    association_id: int
+    panel_size: int
+    max_per_organization: int | None
+    needs_senior: bool
+    deadline_days: int | None
+    day_kind: str
+    blind_review: bool
+    deadline: date | None
+    overdue: bool
+    sent_at: datetime | None
+    accepted_at: datetime | None
+    reported_at: datetime | None
+    report_number: str
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_version_number(obj: Consultation) -> int:
+        return obj.version.number
+
+
+class QuestionOut(Schema):
+    id: int
+    order: int
+    text: str
+
+
+class ConsultationDetailOut(ConsultationOut):
+    note: str
+    questions: list[QuestionOut]
+    required_specialties: list[str] = Field(..., description="Specialty slugs.")
+    actions: list[TransitionAction] = Field(
+        ..., description="The transitions this user may try now (the service checks again)."
+    )
+
+    @staticmethod
+    def resolve_questions(obj: Consultation) -> list[Any]:
+        return list(obj.questions.all())
+
+    @staticmethod
+    def resolve_required_specialties(obj: Consultation) -> list[str]:
+        return [specialty.slug for specialty in obj.required_specialties.all()]
+
+    @staticmethod
+    def resolve_actions(obj: Consultation, context: dict[str, Any]) -> list[str]:
+        from thamvan.consultations.views.requests import allowed_actions
+
+        return allowed_actions(context["request"].user, obj)
+
+
+class ConsultationIn(Schema):
+    dossier_id: int = Field(..., ge=1, le=MAX_ID)
+    version_number: int = Field(
+        ..., ge=1, le=MAX_ID, description="Number of a version of the dossier."
+    )
+    association_id: int = Field(
+        ..., ge=1, le=MAX_ID, description="The association or branch consulted."
+    )
+    title: Text = Field(..., min_length=1, max_length=500)
+    questions: list[Text] = Field(..., min_length=1, max_length=100)
+    required_specialties: list[Text] = Field(
+        default_factory=list, max_length=50, description="Specialty slugs."
+    )
+    panel_size: int = Field(3, ge=1, le=50)
+    max_per_organization: int | None = Field(2, ge=1, le=50)
+    needs_senior: bool = True
+    deadline_days: int | None = Field(
+        None, ge=1, le=365, description="Leave out to use the configured period."
+    )
+    day_kind: ConsultationDayKind | None = None
+    blind_review: bool = True
+    letter_number: Text = Field("", max_length=100)
+    note: Text = Field("", max_length=20_000)
+
+
+class TransitionIn(Schema):
+    action: TransitionAction
+    reason: Text = Field("", max_length=5_000, description="Needed to return or withdraw.")
+
+
+class TransitionOut(Schema):
+    id: int
+    action: str
+    label: str
+    from_state: str
+    to_state: str
+    actor_id: int | None
+    actor_name: str
+    reason: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_label(obj: Transition) -> str:
+        return obj.action_label
+
+    @staticmethod
+    def resolve_actor_name(obj: Transition) -> str:
+        return obj.actor.full_name if obj.actor is not None else ""
+
+
+class InvitationOut(Schema):
+    id: int
+    expert_id: int
+    expert_name: str
+    state: InvitationStatus
+    is_chair: bool
+    recommended: bool
+    invited_at: datetime
+    respond_by: date | None
+    responded_at: datetime | None
+    decline_reason: str
+    independence_declared: bool
+    independence_statement: str
+
+    @staticmethod
+    def resolve_expert_name(obj: Invitation) -> str:
+        return obj.expert.titled_name
+
+
+class InvitationAcceptIn(Schema):
+    declared: bool = Field(..., description="The independence declaration is ticked.")
+    statement: Text = Field(
+        ..., max_length=5_000, description="Any relationship with the parties, or “none”."
+    )
+
+
+class InvitationDeclineIn(Schema):
+    reason: Text = Field(..., max_length=5_000)
+
+
+class AnswerOut(Schema):
+    question_id: int
+    text: str
+
+
+class OpinionItemOut(Schema):
+    id: int
+    order: int
+    question_id: int | None
+    document_id: int | None
+    section: str
+    geometry: dict[str, Any] | None
+    content: str
+    topic: str
+
+    @staticmethod
+    def resolve_geometry(obj: OpinionItem) -> dict[str, Any] | None:
+        return obj.geometry if isinstance(obj.geometry, dict) else None
+
+
+class OpinionOut(Schema):
+    id: int
+    expert_id: int | None
+    author: str
+    revision: int
+    previous_id: int | None
+    is_current: bool
+    state: OpinionStatus
+    verdict: OpinionVerdict | None
+    summary: str
+    source: OpinionSource
+    submitted_at: datetime | None
+    lock_version: int = Field(..., description="Send it back with the next change of a draft.")
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: Opinion) -> str:
+        return obj.author_label
+
+    @staticmethod
+    def resolve_verdict(obj: Opinion) -> str | None:
+        return obj.verdict or None
+
+
+class OpinionDetailOut(OpinionOut):
+    answers: list[AnswerOut]
+    items: list[OpinionItemOut]
+
+    @staticmethod
+    def resolve_answers(obj: Opinion) -> list[Any]:
+        return list(obj.answers.all())
+
+    @staticmethod
+    def resolve_items(obj: Opinion) -> list[Any]:
+        return list(obj.items.all())
+
+
+class OpinionDraftIn(Schema):
+    lock_version: int = Field(
+        ..., ge=0, le=MAX_ID, description="The draft's `lock_version` you read."
+    )
+    verdict: OpinionVerdict | None = None
+    summary: Text = Field("", max_length=50_000)
+    answers: dict[int, Text] = Field(
+        default_factory=dict, max_length=100, description="Answers keyed by question id."
+    )
+
+
+class OpinionSubmitIn(Schema):
+    lock_version: int = Field(
+        ..., ge=0, le=MAX_ID, description="The draft's `lock_version` you read."
+    )
+
+
+class ResponseOut(Schema):
+    result: ResponseResult
+    lock_version: int = Field(..., description="Send it back with the next change.")
+    explanation: str
+    responded_by_id: int | None
+    responded_at: datetime
+
+
+class ResponseItemOut(Schema):
+    """One remark of a submitted opinion, with the agency's response once given."""
+
+    item_id: int
+    opinion_id: int
+    author: str
+    verdict: OpinionVerdict | None
+    question_id: int | None
+    section: str
+    topic: str
+    content: str
+    response: ResponseOut | None
+
+    @staticmethod
+    def resolve_item_id(obj: OpinionItem) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_author(obj: OpinionItem) -> str:
+        return obj.opinion.author_label
+
+    @staticmethod
+    def resolve_verdict(obj: OpinionItem) -> str | None:
+        return obj.opinion.verdict or None
+
+    @staticmethod
+    def resolve_response(obj: OpinionItem) -> Response | None:
+        return getattr(obj, "response", None)
+
+
+class ResponseIn(Schema):
+    item_id: int = Field(..., ge=1, le=MAX_ID)
+    result: ResponseResult
+    explanation: Text = Field("", max_length=20_000)
+    lock_version: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="The response's `lock_version` you read (0: no answer yet); an answer "
+        "saved since answers 422 `edit_conflict`. Leave out to overwrite.",
+    )
+
+
+class ReportOut(Schema):
+    id: int
+    kind: ReportKind
+    status: ReportStatus
+    filename: str
+    size: int
+    sha256: str
+    created_at: datetime
+    finished_at: datetime | None
+    download_url: str | None = Field(..., description="Set once the file is ready.")
+
+    @staticmethod
+    def resolve_download_url(obj: GeneratedDocument) -> str | None:
+        if not obj.is_ready:
+            return None
+        return reverse("api:download_report", args=[obj.consultation_id, obj.pk])
