@@ -1,4 +1,4 @@
-"""Search benchmark: index build time and size, p50/p95 query latency, on SQLite and PostgreSQL.
+"""Search benchmark: index build time and size, p50/p95 query latency, recall, on both backends.
 
     .venv/bin/python bench/search.py --docs 100000 [--docs 1000000] [--backend sqlite]
 
@@ -6,7 +6,12 @@ Builds a corpus of Vietnamese planning text in a throw-away database (a temporar
 SQLite file; a temporary PostgreSQL database on 127.0.0.1:5432, dropped afterwards),
 indexes it through the real backends and times ``thamvan.search.query.search`` for a
 fixed mix of queries (accented, accent-less, đ/d, phrases, rare and common words) as
-a user who may see everything. Prints the figures; records nothing.
+a user who may see everything (the access filter still runs): first as the API's
+plain result list (no facets, whole words), then as the search page asks (facets,
+last word as a prefix). Then checks recall: every spelling of a query (accents or
+none, đ or d, NFD, old or new tone placement, capitals) must match exactly the
+documents whose text holds its words, as counted while the corpus was generated.
+Prints the figures; records nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,6 +99,38 @@ QUERIES = [
 ]
 
 
+# Spellings of one query that must match the same documents (DESIGN §9).
+RECALL = [
+    [
+        "quy hoạch phân khu Hoàn Kiếm",
+        "quy hoach phan khu hoan kiem",
+        "QUY HOẠCH PHÂN KHU HOÀN KIẾM",
+        unicodedata.normalize("NFD", "quy hoạch phân khu Hoàn Kiếm"),
+    ],
+    [
+        "hồ điều hoà",
+        "hồ điều hòa",
+        "ho dieu hoa",
+        unicodedata.normalize("NFD", "hồ điều hòa"),
+    ],
+    [
+        "thủy lợi và đê điều",
+        "thuỷ lợi và đê điều",
+        "thuy loi va de dieu",
+        "THỦY LỢI VÀ ĐÊ ĐIỀU",
+        unicodedata.normalize("NFD", "thủy lợi và đê điều"),
+    ],
+    [
+        "bãi đỗ xe ngầm Đống Đa",
+        "bai do xe ngam dong da",
+        "bãi dỗ xe ngầm Dống Da",
+        "Bai Đo Xe Ngam Đong Đa",
+        unicodedata.normalize("NFD", "bãi đỗ xe ngầm Đống Đa"),
+    ],
+    ["vành đai 4 Gia Lâm", "vanh dai 4 gia lam", "Vành Đai 4 GIA LÂM"],
+]
+
+
 def _places() -> list[str]:
     from thamvan.organizations.models import AdministrativeUnit
 
@@ -132,17 +170,21 @@ def setup_django(database_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def build(n: int) -> tuple[float, int]:
+def build(n: int) -> tuple[float, int, list[int]]:
+    """Seconds, index bytes, and how many documents hold the words of each RECALL group."""
     from django.db import transaction
 
     from thamvan.search.backends import get_backend
-    from thamvan.search.indexing import build_keys
+    from thamvan.search.indexing import build_keys, rank_key
     from thamvan.search.models import SearchEntry
+    from thamvan.search.normalize import syllables
 
     backend = get_backend()
     started = time.perf_counter()
     batch: list = []
     keys: list = []
+    wanted = [set(syllables(group[0])) for group in RECALL]
+    holding = [0] * len(RECALL)
 
     def flush() -> None:
         with transaction.atomic():
@@ -161,9 +203,14 @@ def build(n: int) -> tuple[float, int]:
                 body=body,
                 dated_at=dated,
                 year=dated.year,
+                rank=rank_key(dated),
             )
         )
-        keys.append((pk, build_keys(title, body)))
+        entry_keys = build_keys(title, body)
+        keys.append((pk, rank_key(dated), entry_keys))
+        words = set(entry_keys.folded.split())
+        for i, group_words in enumerate(wanted):
+            holding[i] += group_words <= words
         if len(batch) >= 5000:
             flush()
     if batch:
@@ -173,18 +220,15 @@ def build(n: int) -> tuple[float, int]:
     # As autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would after a bulk load.
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return time.perf_counter() - started, backend.size_bytes()
+    return time.perf_counter() - started, backend.size_bytes(), holding
 
 
-def measure(rounds: int) -> tuple[float, float, float]:
-    from django.contrib.auth.models import AnonymousUser
-
+def _register() -> None:
     from thamvan.search.models import SearchEntry
-    from thamvan.search.query import search
     from thamvan.search.registry import Indexable, register
 
     # Everything is visible in the benchmark: the access filter still runs as a subquery.
-    register(  # idempotent: measure() may run twice in one process
+    register(  # idempotent
         Indexable(
             key="bench",
             label="bench",
@@ -193,18 +237,52 @@ def measure(rounds: int) -> tuple[float, float, float]:
             visible=lambda user: SearchEntry.objects.filter(type="bench"),
         )
     )
+
+
+def recall(holding: list[int]) -> bool:
+    """Whether every spelling of every RECALL group matches exactly the expected documents."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from thamvan.search.query import matching_entries
+
+    ok = True
+    for group, expected in zip(RECALL, holding, strict=True):
+        for variant in group:
+            # Uncapped, unlike search(): recall is about the whole match set.
+            found = matching_entries(variant, user=AnonymousUser(), prefix_last=False)  # type: ignore[arg-type]
+            n = found.order_by().count()
+            ok &= n == expected
+            shown = (
+                variant.encode("unicode_escape").decode()
+                if variant != unicodedata.normalize("NFC", variant)
+                else variant
+            )
+            print(
+                f"    recall {'ok ' if n == expected else 'MISS'} {n:>8} of {expected:>8}  {shown}"
+            )
+    return ok
+
+
+def measure(rounds: int, *, page: bool) -> tuple[float, float, float]:
+    from django.contrib.auth.models import AnonymousUser
+
+    from thamvan.search.query import search
+
     user = AnonymousUser()
-    matches: dict[str, int] = {}
+    matches: dict[str, str] = {}
     timings: list[float] = []
     per_query: dict[str, list[float]] = {query: [] for query in QUERIES}
     for _ in range(rounds):
         for query in QUERIES:
             started = time.perf_counter()
-            results = search(query, user=user, limit=20, with_facets=False, prefix_last=False)  # type: ignore[arg-type]
+            if page:
+                results = search(query, user=user, limit=25)  # type: ignore[arg-type]
+            else:
+                results = search(query, user=user, limit=20, with_facets=False, prefix_last=False)  # type: ignore[arg-type]
             elapsed = (time.perf_counter() - started) * 1000
             timings.append(elapsed)
             per_query[query].append(elapsed)
-            matches[query] = results.total
+            matches[query] = f"{'>' if results.total_capped else ''}{results.total:,}"
     for query, values in per_query.items():
         print(f"    {statistics.median(values):8.1f} ms  {matches[query]:>8} matches  {query}")
     timings.sort()
@@ -213,57 +291,61 @@ def measure(rounds: int) -> tuple[float, float, float]:
     return p50, p95, max(timings)
 
 
-def run(backend: str, n: int, rounds: int, rank_window: int) -> None:
+def run(backend: str, n: int, rounds: int) -> bool:
     import subprocess
 
     if backend == "sqlite":
         directory = tempfile.mkdtemp(prefix="thamvan-bench-")
         url = f"sqlite:///{directory}/bench.sqlite3"
     else:
-        name = f"thamvan_bench_{os.getpid()}"
+        name = f"thamvan_bench_search_{os.getpid()}"
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"CREATE DATABASE {name}"],
             check=True,
             capture_output=True,
         )
         url = f"postgres://postgres@127.0.0.1:5432/{name}"
-    code = subprocess.run(
-        [
-            *(sys.executable, __file__, "--child", backend, "--docs", str(n)),
-            *("--rounds", str(rounds), "--rank-window", str(rank_window)),
-        ],
-        env={**os.environ, "DATABASE_URL": url},
-        check=False,
-    ).returncode
-    if backend == "postgresql":
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE {name}"],
-            check=True,
-            capture_output=True,
-        )
-    else:
-        import shutil
+    try:
+        code = subprocess.run(
+            [
+                *(sys.executable, __file__, "--child", backend, "--docs", str(n)),
+                *("--rounds", str(rounds)),
+            ],
+            env={**os.environ, "DATABASE_URL": url},
+            check=False,
+        ).returncode
+    finally:
+        if backend == "postgresql":
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE {name}"],
+                check=True,
+                capture_output=True,
+            )
+        else:
+            import shutil
 
-        shutil.rmtree(directory, ignore_errors=True)
-    if code:
-        raise SystemExit(code)
+            shutil.rmtree(directory, ignore_errors=True)
+    return code == 0
 
 
-def child(backend: str, n: int, rounds: int, rank_window: int) -> None:
+def child(backend: str, n: int, rounds: int) -> None:
     setup_django(os.environ["DATABASE_URL"])
-    from django.conf import settings
-
-    seconds, size = build(n)
+    seconds, size, holding = build(n)
     print(f"{backend:10} docs={n:>9,} build={seconds:8.1f}s index={size / 1e6:8.1f} MB", flush=True)
-    for window in [None, rank_window] if rank_window else [None]:
-        settings.SEARCH_RANK_WINDOW = window
-        p50, p95, worst = measure(rounds)
-        label = f"newest {window:,} scored" if window else "every match scored"
+    print(f"{backend:10} load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    _register()
+    for page, label in [(False, "results only"), (True, "search page")]:
+        p50, p95, worst = measure(rounds, page=page)
         print(
-            f"{backend:10} docs={n:>9,} {label:22} "
+            f"{backend:10} docs={n:>9,} {label:14} "
             f"p50={p50:7.1f} ms p95={p95:7.1f} ms max={worst:7.1f} ms",
             flush=True,
         )
+    ok = recall(holding)
+    print(f"{backend:10} docs={n:>9,} recall {'100 %' if ok else 'INCOMPLETE'}", flush=True)
+    print(f"{backend:10} load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not ok:
+        raise SystemExit(1)
 
 
 def main() -> None:
@@ -273,19 +355,19 @@ def main() -> None:
     parser.add_argument("--docs", type=int, action="append", help="corpus size; repeatable")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--rank-window", type=int, default=0, help="SEARCH_RANK_WINDOW; 0 scores every match"
-    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.docs or [100_000, 1_000_000]
     if args.child:
-        child(args.child, sizes[0], args.rounds, args.rank_window)
+        child(args.child, sizes[0], args.rounds)
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    ok = True
     for n in sizes:
         for backend in backends:
-            run(backend, n, args.rounds, args.rank_window)
+            ok &= run(backend, n, args.rounds)
+    if not ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ response is a server error and every response conforms to the document.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import schemathesis
@@ -19,6 +19,7 @@ from schemathesis.checks import (
 )
 
 from thamvan.accounts.tokens import api_token_create
+from thamvan.consultations.models import Consultation
 from thamvan.consultations.services import consultation_send
 from thamvan.consultations.tests.factories import ConsultationFactory
 from thamvan.dossiers.models import Confidentiality
@@ -59,8 +60,9 @@ def officer_token(officer: Any, orgs: Any, settings: Any) -> str:
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000
     dossier = DossierFactory(lead_agency=orgs.department, confidentiality=Confidentiality.PUBLIC)
     # Objects the officer may read, so lists answer with items the schema must describe.
-    consultation = ConsultationFactory(
-        dossier=dossier, association=orgs.association, created_by=officer
+    consultation = cast(
+        Consultation,
+        ConsultationFactory(dossier=dossier, association=orgs.association, created_by=officer),
     )
     consultation_send(actor=officer, consultation=consultation)
     programme = ProgrammeFactory(parties=[orgs.city, orgs.department])

@@ -194,3 +194,21 @@ def test_list_queries_do_not_grow_with_rows(
         DossierFactory(code=f"N-{n}", lead_agency=orgs.department)
     with django_assert_max_num_queries(12):
         assert client.get("/api/v1/dossiers", {"limit": 100}).json()["count"] == 33
+
+
+def test_search_says_when_the_count_is_capped(
+    orgs: Any, officer: Any, api_client: Any, monkeypatch: Any
+) -> None:
+    from thamvan.search import query
+
+    for n in range(3):
+        DossierFactory(code=f"CAP-{n}", name="Quy hoạch khu đặc biệt", lead_agency=orgs.department)
+    reindex()
+    client = api_client(officer)
+    exact = client.get("/api/v1/search", {"q": "khu dac biet"}).json()
+    assert (exact["count"], exact["count_capped"], exact["facets_approximate"]) == (3, False, False)
+    monkeypatch.setattr(query, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(query, "FACET_SAMPLE", 2)
+    capped = client.get("/api/v1/search", {"q": "khu dac biet"}).json()
+    assert capped["count"] == 2
+    assert capped["count_capped"] and capped["facets_approximate"]

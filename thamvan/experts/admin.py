@@ -46,7 +46,9 @@ class RegistryPermissions:
 @admin.register(Specialty)
 class SpecialtyAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
     list_display = ["name", "slug", "display_order", "is_active"]
-    list_editable = ["display_order", "is_active"]
+    # No in-place list editing: the changelist's row forms cannot carry the
+    # version, and every edit must be checked against it (change page or the
+    # application's specialty page).
     list_filter = ["is_active"]
     search_fields = ["name", "name_key", "slug"]
     ordering = ["display_order", "name_key"]

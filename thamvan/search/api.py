@@ -33,6 +33,8 @@ def search_knowledge_base(request: HttpRequest, params: Query[SearchParams]) -> 
     return {
         "query": results.query,
         "count": results.total,
+        "count_capped": results.total_capped,
+        "facets_approximate": results.facets_approximate,
         "limit": results.limit,
         "offset": results.offset,
         "items": [

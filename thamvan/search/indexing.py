@@ -8,10 +8,13 @@ transaction; the work runs in a background task once the transaction commits.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 
 from thamvan.search.backends import Keys, get_backend
 from thamvan.search.models import SearchEntry
@@ -30,6 +33,33 @@ logger = logging.getLogger(__name__)
 # also caps a lexeme at 2 KB.
 MAX_TOKEN_LENGTH = 60
 BATCH_SIZE = 500
+
+
+def rank_key(dated_at: datetime) -> int:
+    """The entry's recency as an integer: its date in whole seconds.
+
+    Seconds keep the keys' row ids close together (SQLite stores each word's
+    entries as gaps between row ids: small gaps, small index). Entries of the
+    same second are spread over the following free values by ``_free_rank``.
+    """
+    return math.floor(dated_at.timestamp())
+
+
+def _free_rank(rank: int, entry_id: int) -> int:
+    """``rank``, or the first value after it that no other entry holds (ranks are unique)."""
+    others = SearchEntry.objects.exclude(pk=entry_id)
+    if not others.filter(rank=rank).exists():
+        return rank
+    # The first gap in the run of taken values that starts at ``rank``.
+    taken = others.filter(rank=OuterRef("rank") + 1)
+    gap = (
+        others.filter(rank__gte=rank)
+        .exclude(Exists(taken))
+        .order_by("rank")
+        .values_list("rank", flat=True)
+        .first()
+    )
+    return (gap if gap is not None else rank) + 1
 
 
 def _unique(words: Iterable[str]) -> str:
@@ -64,6 +94,7 @@ def _remove_entries(key: str, object_ids: Iterable[int]) -> int:
     entries = SearchEntry.objects.filter(type=key, object_id__in=list(object_ids))
     entry_ids = list(entries.values_list("pk", flat=True))
     if entry_ids:
+        # Keys first: SQLite finds them by the entry's rank.
         get_backend().delete(entry_ids)
         SearchEntry.objects.filter(pk__in=entry_ids).delete()
     return len(entry_ids)
@@ -76,11 +107,22 @@ def index_now(indexable: Indexable, obj: models.Model) -> SearchEntry | None:
     if document is None:
         _remove_entries(indexable.key, [obj.pk])
         return None
-    entry, _created = SearchEntry.objects.update_or_create(
-        type=indexable.key, object_id=obj.pk, defaults=_entry_fields(document)
+    backend = get_backend()
+    fields = _entry_fields(document)
+    entry = (
+        SearchEntry.objects.select_for_update().filter(type=indexable.key, object_id=obj.pk).first()
     )
+    if entry is None:
+        entry = SearchEntry.objects.create(type=indexable.key, object_id=obj.pk, **fields)
+    else:
+        # The old keys go while the entry still has the rank they are filed under.
+        backend.delete([entry.pk])
+        for name, value in fields.items():
+            setattr(entry, name, value)
+    entry.rank = _free_rank(rank_key(entry.dated_at), entry.pk)
+    entry.save()
     entry.communes.set(document.commune_ids)
-    get_backend().write([(entry.pk, build_keys(document.title, document.body))])
+    backend.write([(entry.pk, entry.rank, build_keys(document.title, document.body))])
     return entry
 
 

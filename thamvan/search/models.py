@@ -5,6 +5,9 @@ keys live beside it in a vendor-specific table created by migration 0002
 (an FTS5 table on SQLite, tsvector columns with GIN indexes on PostgreSQL),
 written and queried by ``thamvan.search.backends``.
 
+Results are found newest first in the order of ``rank`` (the object's date,
+then id, as one integer), so a page of results never needs every match.
+
 Who may see an entry is not stored here: queries filter entries through the
 owning app's ``visible_to(user)``, so a change of confidentiality or panel
 membership takes effect at once, without reindexing.
@@ -43,6 +46,9 @@ class SearchEntry(models.Model):
     confidentiality = models.CharField(_("confidentiality"), max_length=20, blank=True)
     # The object's own date: the tie-break between equally good matches.
     dated_at = models.DateTimeField(_("date"))
+    # The recency order as one unique integer (``indexing.rank_key``): the key
+    # tables are walked in this order, newest first, and stop at the page's end.
+    rank = models.BigIntegerField(_("recency key"), null=True, blank=True, unique=True)
     indexed_at = models.DateTimeField(_("indexed at"), auto_now=True)
 
     class Meta:

@@ -3,32 +3,56 @@
 A query matches an entry when every folded syllable of the query is in the
 entry's folded key (the last one may be a prefix, for search-as-you-type), so
 "quy hoach", "Quy hoạch", "QUY HOẠCH", NFD input and old or new tone placement
-all match the same entries. Matches are then ordered by a presence score that
-is computed the same way on SQLite and PostgreSQL:
+all match the same entries. Only entries the user may see (through each type's
+``visible_to``) are matched, counted or faceted.
 
-* +2 for each query syllable found with its accents (exact beats folded);
-* +3 for each pair of adjacent query syllables found adjacent (phrase), +2 more
-  when the pair is found with its accents;
-* +1 for each syllable, +2 for each pair, found in the title;
+Ranking
+-------
+Matches are ranked in tiers, best first; an entry belongs to the first tier
+whose condition it meets, and within a tier the most recent entry comes first
+(the entry's date, then its id: ``SearchEntry.rank``). "The phrase" is every pair
+of adjacent query syllables (every syllable for a one-word query):
 
-then by the entry's date (recent first) and id. Only entries the user may see
-(through each type's ``visible_to``) are matched, counted or faceted.
+1. the phrase with the accents as typed, and the phrase in the title;
+2. the phrase with the accents as typed;
+3. the phrase in the title (accents ignored);
+4. the phrase (accents ignored);
+5. every syllable with the accents as typed;
+6. every syllable (the match itself).
+
+So exact beats folded, a phrase beats scattered words, the title breaks the
+tie, and recency orders equals. Each tier is one indexed query that walks the
+matches newest first and stops at the end of the page, excluding the entries of
+the tiers above (fewer than a page, all already found); lower tiers are not
+queried once the page is full. A page therefore costs about as much for a query
+matching 10 % of a million entries as for one matching ten.
+
+Counts stop at ``COUNT_LIMIT`` ("more than 1,000 results") and facets count
+``FACET_SAMPLE`` matches when there are more (``facets_approximate``: the newest
+on SQLite, the first the index gives on PostgreSQL unless they are common);
+both go through the same access filter as the results. A last word taken as a
+prefix is the costly lookup (every word it begins): tiers 1–5 need it whole
+anyway, and counts and facets look at whole-word matches first, turning to the
+prefix only when whole words do not already pass the limit.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from thamvan.search.backends import Column, get_backend
+from thamvan.organizations.models import AdministrativeUnit, Organization
+from thamvan.search.backends import Condition, Match, get_backend
 from thamvan.search.models import SearchEntry
 from thamvan.search.normalize import bigrams, fold, nfc, syllables
 from thamvan.search.registry import Indexable, get_indexable, indexables
@@ -44,11 +68,15 @@ SNIPPET_CHARS = 240
 # Snippets look for matches in the first part of long texts only.
 SNIPPET_SCAN_CHARS = 60_000
 
-WEIGHT_EXACT = 2
-WEIGHT_PHRASE = 3
-WEIGHT_EXACT_PHRASE = 2
-WEIGHT_TITLE = 1
-WEIGHT_TITLE_PHRASE = 2
+# Counting stops here: beyond it the page says "more than 1,000 results".
+COUNT_LIMIT = 1_000
+# Facets count this many matches (the newest, where that is cheap); exact when there are no more.
+FACET_SAMPLE = 1_000
+# Values shown per facet, most frequent first.
+FACET_VALUES = 20
+TIER_COUNT = 6
+# How many of the newest keys a common match is first looked for in (PostgreSQL).
+WINDOW = 5_000
 
 FACETS = ("type", "kind", "year", "organization", "commune")
 
@@ -119,6 +147,10 @@ class SearchResults:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     limit: int = 20
     offset: int = 0
+    # ``total`` is COUNT_LIMIT and there are more.
+    total_capped: bool = False
+    # Facet counts cover FACET_SAMPLE matches only.
+    facets_approximate: bool = False
 
 
 def _access_q(user: User, types: Sequence[Indexable]) -> Q:
@@ -127,8 +159,11 @@ def _access_q(user: User, types: Sequence[Indexable]) -> Q:
     for indexable in types:
         # Correlated, so the database checks the matched entries one by one
         # instead of listing every object the user may see.
-        visible = indexable.visible(user).filter(pk=OuterRef("object_id"))
-        allowed |= Q(Exists(visible), type=indexable.key)
+        visible = indexable.visible(user)
+        if visible.query.is_empty():
+            # Nothing of this type for this user: no subquery to compile or run.
+            continue
+        allowed |= Q(Exists(visible.filter(pk=OuterRef("object_id"))), type=indexable.key)
     return allowed
 
 
@@ -139,36 +174,148 @@ def _selected_types(types: Sequence[str] | None) -> list[Indexable]:
     return [known[t] for t in types if t in known]
 
 
-def _score_sql(parsed: ParsedQuery) -> RawSQL:
-    backend = get_backend()
-    terms: list[tuple[Column, str, int]] = []
-    exact = parsed.exact[:MAX_RANKED_SYLLABLES]
+def _tiers(parsed: ParsedQuery, *, prefix_last: bool) -> list[tuple[int, Match]]:
+    """(score, match) for each tier of the ranking, best first; see the module docstring."""
+    base = Condition("folded", parsed.folded, prefix_last=prefix_last)
+    # Tiers 1-5 hold every word whole (a pair or an accented word holds its
+    # folded words), so they need no other condition, unless the query is longer
+    # than what they look at. The prefix ("d" *), the costly lookup, is left to
+    # the last tier; so are the common single words, which pairs make redundant.
+    truncated = max(len(parsed.folded), len(parsed.exact)) > MAX_RANKED_SYLLABLES
+    whole = (Condition("folded", parsed.folded),) if truncated else ()
     folded = parsed.folded[:MAX_RANKED_SYLLABLES]
-    terms += [("exact", token, WEIGHT_EXACT) for token in exact]
-    terms += [
-        ("folded", pair, WEIGHT_PHRASE) for pair in parsed.folded_pairs[:MAX_RANKED_SYLLABLES]
+    exact = parsed.exact[:MAX_RANKED_SYLLABLES]
+    folded_phrase = parsed.folded_pairs[:MAX_RANKED_SYLLABLES] or folded
+    exact_phrase = parsed.exact_pairs[:MAX_RANKED_SYLLABLES] or exact
+    conditions: list[tuple[Condition, ...]] = [
+        (Condition("exact", exact_phrase), Condition("title", folded_phrase)),
+        (Condition("exact", exact_phrase),),
+        (Condition("title", folded_phrase),),
+        (Condition("folded", folded_phrase),),
+        (Condition("exact", exact),),
+        (),
     ]
-    terms += [
-        ("exact", pair, WEIGHT_EXACT_PHRASE) for pair in parsed.exact_pairs[:MAX_RANKED_SYLLABLES]
-    ]
-    terms += [("title", token, WEIGHT_TITLE) for token in folded]
-    terms += [
-        ("title", pair, WEIGHT_TITLE_PHRASE) for pair in parsed.folded_pairs[:MAX_RANKED_SYLLABLES]
-    ]
-    sql, params = backend.score_sql(terms, "search_searchentry.id")
-    return RawSQL(sql, params, output_field=IntegerField())
+    tiers: list[tuple[int, Match]] = []
+    above: list[tuple[Condition, ...]] = []
+    seen: set[frozenset[tuple[str, str]]] = set()
+    plain_base = frozenset(("folded", t) for t in parsed.folded) if not prefix_last else None
+    for index, tier in enumerate(conditions):
+        terms = frozenset((c.column, t) for c in tier for t in c.tokens)
+        # A one-word query makes several tiers the same condition: keep the first.
+        if tier and (terms in seen or terms == plain_base):
+            continue
+        seen.add(terms)
+        require = (*whole, *tier) if tier else (base,)
+        tiers.append((TIER_COUNT - index, Match(require, tuple(above))))
+        if tier:
+            above.append(tier)
+    return tiers
+
+
+def _accessible(user: User, types: Sequence[str] | None = None) -> QuerySet[SearchEntry]:
+    selected = _selected_types(types)
+    if not selected:
+        return SearchEntry.objects.none()
+    return SearchEntry.objects.filter(_access_q(user, selected))
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The entries a search may return (access and filters), as SQL compiled once.
+
+    A search runs up to ten small queries over the same scope; compiling the
+    access filter (an EXISTS per registered type) for each costs more than
+    running them.
+    """
+
+    where: str
+    params: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, queryset: QuerySet[SearchEntry]) -> _Scope | None:
+        """None when the scope is empty; the queryset may filter but not join."""
+        query = queryset.query
+        if query.is_empty():
+            return None
+        compiler = query.get_compiler(using=queryset.db)
+        try:
+            where, params = compiler.compile(query.where)
+        except EmptyResultSet:
+            return None
+        except FullResultSet:
+            where, params = "1 = 1", ()
+        return cls(where, tuple(params))
+
+    def select(
+        self,
+        columns: Sequence[str],
+        match: Match,
+        *,
+        limit: int,
+        ordered: bool = True,
+        window: int | None = None,
+    ) -> tuple[str, list[Any]]:
+        join = get_backend().join(match, window=window)
+        table = SearchEntry._meta.db_table
+        sql = (
+            f"SELECT {', '.join(f'{table}.{c} AS {c}' for c in columns)} "
+            f"FROM {table}, {join.table} "
+            f"WHERE ({self.where}) AND {' AND '.join(join.where)}"
+        )
+        if ordered:
+            sql += f" ORDER BY {join.order_by}"
+        return sql + " LIMIT %s", [*self.params, *join.params, limit]
+
+    def rows(self, columns: Sequence[str], match: Match, *, limit: int) -> list[tuple[Any, ...]]:
+        """The newest ``limit`` matches' columns, newest first."""
+        if self.windowed(match, limit):
+            # Anything found among the newest keys is newer than anything
+            # outside them, so finding enough there is the exact answer.
+            rows = _fetch(*self.select(columns, match, limit=limit, window=WINDOW))
+            if len(rows) == limit:
+                return rows
+        return _fetch(*self.select(columns, match, limit=limit))
+
+    @staticmethod
+    def windowed(match: Match, limit: int) -> bool:
+        """Whether ``limit`` matches are likely among the WINDOW newest keys: look there first."""
+        return get_backend().common(match) * WINDOW >= limit
+
+    def count(self, match: Match, *, limit: int) -> int:
+        """How many entries match, counting no further than ``limit``."""
+        for window in [WINDOW, None] if self.windowed(match, limit) else [None]:
+            sql, params = self.select(["id"], match, limit=limit, ordered=False, window=window)
+            n = int(_fetch(f"SELECT COUNT(*) FROM ({sql}) bounded", params)[0][0])
+            if n == limit:
+                break
+        return n
+
+
+def _joined(queryset: QuerySet[SearchEntry], match: Match) -> QuerySet[SearchEntry]:
+    """``queryset`` narrowed to ``match``, newest first (walking the key index in order)."""
+    join = get_backend().join(match)
+    descending = join.order_by.endswith(" DESC")
+    order = RawSQL(join.order_by.removesuffix(" DESC"), [])
+    return queryset.extra(tables=[join.table], where=join.where, params=join.params).order_by(
+        order.desc() if descending else order.asc()
+    )
 
 
 def matching_entries(
     text: str, *, user: User, types: Sequence[str] | None = None, prefix_last: bool = True
 ) -> QuerySet[SearchEntry]:
-    """Entries matching ``text`` that ``user`` may see, unordered and unfiltered by facets."""
+    """Entries matching ``text`` that ``user`` may see, newest first, unfiltered by facets."""
     parsed = parse_query(text)
-    selected = _selected_types(types)
-    if parsed.is_empty or not selected:
+    if parsed.is_empty:
         return SearchEntry.objects.none()
-    sql, params = get_backend().match_sql(parsed.folded, prefix_last=prefix_last)
-    return SearchEntry.objects.filter(pk__in=RawSQL(sql, params)).filter(_access_q(user, selected))
+    base = Condition("folded", parsed.folded, prefix_last=prefix_last)
+    return _joined(_accessible(user, types), Match((base,)))
 
 
 def _apply_filters(
@@ -183,7 +330,11 @@ def _apply_filters(
     if filters.organization is not None and skip != "organization":
         queryset = queryset.filter(organization_id=filters.organization)
     if filters.commune is not None and skip != "commune":
-        queryset = queryset.filter(communes=filters.commune)
+        # EXISTS rather than a join, so that the scope stays one table (``_Scope``).
+        through = SearchEntry.communes.through.objects.filter(
+            searchentry_id=OuterRef("pk"), administrativeunit_id=filters.commune
+        )
+        queryset = queryset.filter(Exists(through))
     return queryset
 
 
@@ -194,71 +345,151 @@ def _kind_label(kind: str) -> str:
     return kind
 
 
-def _facets(base: QuerySet[SearchEntry], filters: Filters) -> dict[str, list[FacetValue]]:
+# Each filter's value when it filters nothing.
+_UNSET: dict[str, Any] = {f.name: f.default for f in fields(Filters)}
+# How each facet is counted over the sample ("s"), as (value expression, from, where).
+_FACET_SQL = {
+    "type": ("s.type", "sample s", "1 = 1"),
+    "kind": ("s.kind", "sample s", "s.kind <> ''"),
+    "year": ("CAST(s.year AS TEXT)", "sample s", "s.year IS NOT NULL"),
+    "organization": (
+        "CAST(s.organization_id AS TEXT)",
+        "sample s",
+        "s.organization_id IS NOT NULL",
+    ),
+    "commune": (
+        "CAST(c.administrativeunit_id AS TEXT)",
+        "sample s JOIN search_searchentry_communes c ON c.searchentry_id = s.id",
+        "1 = 1",
+    ),
+}
+
+
+def _sample_counts(
+    scope: _Scope, names: Sequence[str], match: Match
+) -> tuple[list[tuple[str, str, int]], bool]:
+    """(facet, value, count) over FACET_SAMPLE matches, in one query; True if there are more.
+
+    The sample is taken once (MATERIALIZED) and grouped once per facet.
+    """
+    limit = FACET_SAMPLE + 1
+    for window in [WINDOW, None] if scope.windowed(match, limit) else [None]:
+        # In the order the engine finds them: newest first on SQLite and in a
+        # window; sorting every match on PostgreSQL would cost what the rest saves.
+        probe, params = scope.select(
+            ["id", "type", "kind", "year", "organization_id", "rank"],
+            match,
+            limit=limit,
+            window=window,
+            ordered=window is not None or connection.vendor == "sqlite",
+        )
+        parts = ["SELECT 'more', '', COUNT(*) FROM probe"]
+        for name in names:
+            value, source, where = _FACET_SQL[name]
+            parts.append(
+                f"SELECT '{name}', {value}, COUNT(*) FROM {source} WHERE {where} GROUP BY 2"
+            )
+        sql = (
+            f"WITH probe AS MATERIALIZED ({probe}), sample AS MATERIALIZED "
+            f"(SELECT * FROM probe ORDER BY rank DESC LIMIT %s) " + " UNION ALL ".join(parts)
+        )
+        rows = _fetch(sql, [*params, FACET_SAMPLE])
+        more = rows[0][2] > FACET_SAMPLE
+        if more:
+            break
+    return [(name, value, int(n)) for name, value, n in rows[1:]], more
+
+
+def _facet_counts(
+    accessible: QuerySet[SearchEntry],
+    scope: _Scope | None,
+    matches: Sequence[Match],
+    filters: Filters,
+) -> tuple[dict[str, Counter[Any]], bool]:
+    """Each facet's value counts over FACET_SAMPLE matches; True if there are more.
+
+    Each facet counts with every other filter applied but its own, so the
+    alternatives to the current choice stay visible. Facets that end up with
+    the same filters share one query; ``scope`` is the one with every filter.
+    ``matches`` are tried in turn until one has more than the sample (whole
+    words, then the last one as a prefix: a superset, costlier to list).
+    """
+    counts: dict[str, Counter[Any]] = {name: Counter() for name in FACETS}
+    groups: dict[Filters, list[str]] = {}
+    for name in FACETS:
+        groups.setdefault(replace(filters, **{name: _UNSET[name]}), []).append(name)
+    approximate = False
+    for effective, names in groups.items():
+        sample = scope if effective == filters else _Scope.of(_apply_filters(accessible, effective))
+        if sample is None:
+            continue
+        for match in matches:
+            rows, more = _sample_counts(sample, names, match)
+            if more:
+                break
+        approximate |= more
+        for name, value, n in rows:
+            counts[name][value if name in ("type", "kind") else int(value)] = n
+    return counts, approximate
+
+
+def _facets(
+    accessible: QuerySet[SearchEntry],
+    scope: _Scope | None,
+    matches: Sequence[Match],
+    filters: Filters,
+) -> tuple[dict[str, list[FacetValue]], bool]:
+    counts, approximate = _facet_counts(accessible, scope, matches, filters)
+
+    def top(name: str) -> list[tuple[Any, int]]:
+        return sorted(counts[name].items(), key=lambda item: (-item[1], str(item[0])))
+
     facets: dict[str, list[FacetValue]] = {}
-    # Each facet counts with every other filter applied but its own, so the
-    # alternatives to the current choice stay visible.
-    rows = _apply_filters(base, filters, skip="type").values("type").annotate(n=Count("pk"))
+    labels = {i.key: str(i.label) for i in indexables()}
     facets["type"] = [
-        FacetValue(
-            r["type"], str(get_indexable(r["type"]).label), r["n"], r["type"] == filters.type
-        )
-        for r in rows.order_by("-n", "type")
+        FacetValue(str(v), labels.get(str(v), str(v)), n, v == filters.type) for v, n in top("type")
     ]
-    rows = (
-        _apply_filters(base, filters, skip="kind")
-        .exclude(kind="")
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "kind")
-    )
     facets["kind"] = [
-        FacetValue(r["kind"], _kind_label(r["kind"]), r["n"], r["kind"] == filters.kind)
-        for r in rows
+        FacetValue(str(v), _kind_label(str(v)), n, v == filters.kind) for v, n in top("kind")
     ]
-    rows = (
-        _apply_filters(base, filters, skip="year")
-        .exclude(year=None)
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by("-year")
-    )
     facets["year"] = [
-        FacetValue(str(r["year"]), str(r["year"]), r["n"], r["year"] == filters.year) for r in rows
+        FacetValue(str(v), str(v), n, v == filters.year)
+        for v, n in sorted(counts["year"].items(), key=lambda item: -int(str(item[0])))
     ]
-    rows = (
-        _apply_filters(base, filters, skip="organization")
-        .exclude(organization=None)
-        .values("organization_id", "organization__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "organization__name")
+    # Names sort the ties, as people read them; the top values are then cut.
+    names = dict(
+        Organization.objects.filter(pk__in=list(counts["organization"])).values_list("pk", "name")
     )
+    organizations = sorted(counts["organization"].items(), key=lambda i: (-i[1], names[i[0]]))
     facets["organization"] = [
-        FacetValue(
-            str(r["organization_id"]),
-            r["organization__name"],
-            r["n"],
-            r["organization_id"] == filters.organization,
-        )
-        for r in rows[:20]
+        FacetValue(str(v), names[v], n, v == filters.organization)
+        for v, n in organizations[:FACET_VALUES]
     ]
-    rows = (
-        _apply_filters(base, filters, skip="commune")
-        .exclude(communes=None)
-        .values("communes__id", "communes__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "communes__name")
+    units = dict(
+        AdministrativeUnit.objects.filter(pk__in=list(counts["commune"])).values_list("pk", "name")
     )
+    communes = sorted(counts["commune"].items(), key=lambda i: (-i[1], units[i[0]]))
     facets["commune"] = [
-        FacetValue(
-            str(r["communes__id"]),
-            r["communes__name"],
-            r["n"],
-            r["communes__id"] == filters.commune,
-        )
-        for r in rows[:20]
+        FacetValue(str(v), units[v], n, v == filters.commune) for v, n in communes[:FACET_VALUES]
     ]
-    return facets
+    return facets, approximate
+
+
+class _PositionalFoldTable(dict[int, str]):
+    """``str.translate`` table folding one character to one, filled as characters come."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char.isascii():
+            folded = char
+        else:
+            candidate = fold(char)
+            folded = candidate if len(candidate) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_POSITIONAL_FOLD = _PositionalFoldTable()
 
 
 def _positional_fold(text: str) -> str:
@@ -266,22 +497,7 @@ def _positional_fold(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):
         lowered = text
-    return "".join(_fold_char(c) for c in lowered)
-
-
-_CHAR_CACHE: dict[str, str] = {}
-
-
-def _fold_char(char: str) -> str:
-    folded = _CHAR_CACHE.get(char)
-    if folded is None:
-        if char.isascii():
-            folded = char
-        else:
-            candidate = fold(char)
-            folded = candidate if len(candidate) == 1 else char
-        _CHAR_CACHE[char] = folded
-    return folded
+    return lowered.translate(_POSITIONAL_FOLD)
 
 
 def _term_pattern(parsed: ParsedQuery, *, prefix_last: bool) -> re.Pattern[str] | None:
@@ -360,14 +576,23 @@ def snippet(text: str, pattern: re.Pattern[str] | None, *, size: int = SNIPPET_C
     return mark_safe(prefix + body + suffix)
 
 
-def rank_window() -> int | None:
-    """How many of the newest matches are scored; None (the default) scores every match."""
-    window = getattr(settings, "SEARCH_RANK_WINDOW", None)
-    return int(window) if window else None
-
-
 def _clamp(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, MAX_LIMIT)), max(0, offset)
+
+
+def _ranked(
+    scope: _Scope, tiers: Sequence[tuple[int, Match]], wanted: int
+) -> tuple[list[tuple[int, int]], bool]:
+    """The first ``wanted`` (entry id, score) in rank order; True if that is every match."""
+    found: list[tuple[int, int]] = []
+    for score, match in tiers:
+        missing = wanted - len(found)
+        ids = [row[0] for row in scope.rows(["id"], match, limit=missing)]
+        found += [(pk, score) for pk in ids]
+        if len(ids) == missing:
+            # The page is full; lower tiers, or more of this one, may exist.
+            return found, False
+    return found, True
 
 
 def search(
@@ -384,32 +609,44 @@ def search(
     filters = filters or Filters()
     limit, offset = _clamp(limit, offset)
     parsed = parse_query(text)
-    base = matching_entries(text, user=user, prefix_last=prefix_last)
+    accessible = _accessible(user)
     if parsed.is_empty:
         return SearchResults(query=text, total=0, hits=[], facets={}, limit=limit, offset=offset)
-    filtered = _apply_filters(base, filters)
-    total = filtered.count()
-    ranked = filtered
-    window = rank_window()
-    if window is not None and total > window:
-        # Bounded latency for very common queries: only the newest matches are
-        # scored. Counts and facets still cover every match.
-        newest = filtered.order_by("-dated_at", "-pk").values_list("pk", flat=True)[:window]
-        ranked = SearchEntry.objects.filter(pk__in=list(newest))
-    entries = list(
-        ranked.annotate(score=_score_sql(parsed))
-        .select_related("organization")
-        .order_by("-score", "-dated_at", "-pk")[offset : offset + limit]
-    )
+    scope = _Scope.of(_apply_filters(accessible, filters))
+    # Whole words first: when they alone pass a limit, so does the prefix match.
+    matches = [Match((Condition("folded", parsed.folded),))]
+    if prefix_last:
+        matches.append(Match((Condition("folded", parsed.folded, prefix_last=True),)))
+    found: list[tuple[int, int]] = []
+    total = 0
+    if scope is not None:
+        found, complete = _ranked(scope, _tiers(parsed, prefix_last=prefix_last), offset + limit)
+        total = len(found)
+        for match in [] if complete else matches:
+            # Counting stops one past the limit, to know that there are more.
+            total = scope.count(match, limit=COUNT_LIMIT + 1)
+            if total > COUNT_LIMIT:
+                break
+    page = found[offset:]
+    entries = SearchEntry.objects.select_related("organization").in_bulk([pk for pk, _ in page])
     pattern = _term_pattern(parsed, prefix_last=prefix_last)
-    hits = [_hit(entry, pattern) for entry in entries]
-    facets = _facets(base, filters) if with_facets else {}
+    hits = [_hit(entries[pk], pattern, score) for pk, score in page if pk in entries]
+    facets, approximate = (
+        _facets(accessible, scope, matches, filters) if with_facets else ({}, False)
+    )
     return SearchResults(
-        query=text, total=total, hits=hits, facets=facets, limit=limit, offset=offset
+        query=text,
+        total=min(total, COUNT_LIMIT),
+        hits=hits,
+        facets=facets,
+        limit=limit,
+        offset=offset,
+        total_capped=total > COUNT_LIMIT,
+        facets_approximate=approximate,
     )
 
 
-def _hit(entry: SearchEntry, pattern: re.Pattern[str] | None) -> Hit:
+def _hit(entry: SearchEntry, pattern: re.Pattern[str] | None, score: int) -> Hit:
     try:
         indexable: Indexable | None = get_indexable(entry.type)
     except KeyError:
@@ -420,7 +657,7 @@ def _hit(entry: SearchEntry, pattern: re.Pattern[str] | None) -> Hit:
         kind_label=indexable.kind_label(entry.kind) if indexable and entry.kind else "",
         title_html=highlight(entry.title, pattern),
         snippet_html=snippet(entry.body, pattern),
-        score=getattr(entry, "score", 0),
+        score=score,
     )
 
 
@@ -452,10 +689,10 @@ def similar(
     backend = get_backend()
     any_sql, any_params = backend.match_any_sql(pairs)
     score, params = backend.score_sql(
-        [("folded", pair, 1) for pair in pairs], "search_searchentry.id"
+        [("folded", pair, 1) for pair in pairs], SearchEntry._meta.db_table
     )
     queryset = (
-        SearchEntry.objects.filter(pk__in=RawSQL(any_sql, any_params))
+        SearchEntry.objects.filter(**{f"{backend.key_column()}__in": RawSQL(any_sql, any_params)})
         .filter(_access_q(user, selected))
         .annotate(score=RawSQL(score, params, output_field=IntegerField()))
     )
@@ -466,4 +703,4 @@ def similar(
         parse_query(""), folded=tuple(dict.fromkeys(w for p in pairs for w in p.split("_")))
     )
     pattern = _term_pattern(parsed, prefix_last=False)
-    return [_hit(entry, pattern) for entry in entries]
+    return [_hit(entry, pattern, getattr(entry, "score", 0)) for entry in entries]

@@ -42,7 +42,11 @@ class FacetValueOut(Schema):
 
 class SearchOut(Schema):
     query: str
-    count: int
+    count: int = Field(..., description="Matches, counted up to count_limit.")
+    count_capped: bool = Field(..., description="True when there are more than count.")
+    facets_approximate: bool = Field(
+        ..., description="True when facets were counted over a sample of the matches."
+    )
     limit: int
     offset: int
     items: list[SearchHitOut]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from thamvan.core.http import AuthedRequest
 from thamvan.core.pagination import PAGE_SIZE
 from thamvan.search.forms import SearchForm
-from thamvan.search.query import Filters, Hit, SearchResults, search
+from thamvan.search.query import FACET_SAMPLE, Filters, Hit, SearchResults, search
 
 
 class _ResultWindow:
@@ -68,6 +68,7 @@ def search_page(request: AuthedRequest) -> TemplateResponse:
         "page_obj": page_obj,
         "query_string": params.urlencode(),
         "facet_links": _facet_links(request, results),
+        "facet_sample": FACET_SAMPLE,
     }
     template = "search/search.html#results" if request.htmx else "search/search.html"
     return TemplateResponse(request, template, context)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
-from thamvan.dossiers.models import Confidentiality
+from thamvan.dossiers.models import Confidentiality, Dossier
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.search.backends import get_backend
-from thamvan.search.indexing import index_object, remove_object
+from thamvan.search.indexing import build_keys, index_object, rank_key, reindex, remove_object
 from thamvan.search.models import SearchEntry
 from thamvan.search.query import search
 
@@ -32,7 +34,7 @@ def dossier(orgs: Any) -> Any:
 def _key_rows() -> int:
     backend = get_backend()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {backend.table}")  # type: ignore[attr-defined]
+        cursor.execute(f"SELECT COUNT(*) FROM {backend.table}")
         return int(cursor.fetchone()[0])
 
 
@@ -137,3 +139,83 @@ def test_the_dossier_services_keep_the_index_current(
     with django_capture_on_commit_callbacks(execute=True):
         document_remove(actor=officer, document=document)
     assert search("hanh lang thoat lu", user=leadership).total == 0
+
+
+def test_a_new_date_refiles_the_keys_under_the_new_rank(
+    dossier: Any, leadership: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        index_object(dossier)
+    before = SearchEntry.objects.get().rank
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now() - timedelta(days=9))
+    dossier.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        index_object(dossier)
+    entry = SearchEntry.objects.get()
+    assert entry.rank == rank_key(entry.dated_at) != before
+    assert _key_rows() == 1
+    assert [h.entry.pk for h in search("song hong", user=leadership).hits] == [entry.pk]
+
+
+def test_entries_of_the_same_moment_get_distinct_ranks(orgs: Any, leadership: Any) -> None:
+    for code in ("R-1", "R-2", "R-3"):
+        DossierFactory(
+            code=code,
+            name="Hồ điều hoà Yên Sở",
+            confidentiality=Confidentiality.PUBLIC,
+            lead_agency=orgs.department,
+        )
+    Dossier.objects.update(updated_at=timezone.now())
+    reindex(["dossier"])
+    ranks = list(SearchEntry.objects.order_by("rank").values_list("rank", flat=True))
+    first = rank_key(SearchEntry.objects.first().dated_at)  # type: ignore[union-attr]
+    assert ranks == [first, first + 1, first + 2]
+    assert _key_rows() == 3
+    assert search("ho dieu hoa", user=leadership).total == 3
+    # Reindexing keeps each entry's rank: its own value is not taken by another.
+    reindex(["dossier"])
+    assert list(SearchEntry.objects.order_by("rank").values_list("rank", flat=True)) == ranks
+
+
+def test_the_upgrade_refiles_the_keys_of_the_previous_layout(
+    dossier: Any, leadership: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        index_object(dossier)
+    entry = SearchEntry.objects.get()
+    keys = build_keys(entry.title, entry.body)
+    backend = get_backend()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Migration 0002's layout: one table per column, keyed by the entry id.
+            cursor.execute(f"DELETE FROM {backend.table}")
+            for column in ("title", "exact", "folded"):
+                cursor.execute(
+                    f"CREATE VIRTUAL TABLE search_fts_{column} USING fts5(key, detail = none)"
+                )
+                cursor.execute(
+                    f"INSERT INTO search_fts_{column} (rowid, key) VALUES (%s, %s)",
+                    [entry.pk, getattr(keys, column)],
+                )
+        else:
+            # Before: no rank, folded pairs unmarked.
+            cursor.execute(
+                f"UPDATE {backend.table} SET rank = NULL, "
+                "folded = array_to_tsvector(string_to_array(%s, ' '))",
+                [keys.folded],
+            )
+    backend.upgrade_schema(connection)
+    assert [h.entry.pk for h in search("sông Hồng", user=leadership).hits] == [entry.pk]
+    assert _key_rows() == 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT rowid FROM search_fts")
+            assert cursor.fetchall() == [(-(entry.rank or 0),)]
+            cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'search_fts_%%'")
+            assert cursor.fetchone() == (len(("content", "data", "idx", "docsize", "config")),)
+        else:
+            cursor.execute("SELECT rank, tsvector_to_array(folded) FROM search_vector")
+            rank, folded = cursor.fetchone()
+            assert rank == entry.rank
+            assert "_song_hong" in folded
+            assert "song_hong" not in folded

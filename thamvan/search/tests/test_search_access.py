@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from thamvan.core.tests.samples import docx_bytes
 from thamvan.dossiers.models import Confidentiality, Document
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
+from thamvan.search import query
 from thamvan.search.indexing import reindex
 from thamvan.search.query import Filters, search
 
@@ -132,3 +133,17 @@ def test_a_damaged_file_is_indexed_by_its_title(dossiers: dict[str, Any], admin_
     reindex(["document"])
     assert search("phương án", user=admin_user, filters=Filters(type="document")).total == 1
     assert search(SECRET_WORD, user=admin_user, filters=Filters(type="document")).total == 0
+
+
+def test_capped_counts_and_sampled_facets_count_only_what_the_user_may_see(
+    dossiers: dict[str, Any], officer: Any, other_officer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query, "COUNT_LIMIT", 1)
+    monkeypatch.setattr(query, "FACET_SAMPLE", 1)
+    # One result per page forces the bounded count and the facet sample to run.
+    hidden = search("cảng hàng không", user=other_officer, limit=1)
+    assert (hidden.total, hidden.total_capped, hidden.facets_approximate) == (1, False, False)
+    assert "Gia Lâm" not in _everything(hidden)
+    assert [f.value for f in hidden.facets["type"]] == ["dossier"]
+    shown = search("cảng hàng không", user=officer, limit=1)
+    assert (shown.total, shown.total_capped, shown.facets_approximate) == (1, True, True)

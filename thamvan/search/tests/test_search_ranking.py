@@ -11,6 +11,8 @@ from django.utils import timezone
 from thamvan.dossiers.models import Confidentiality, Dossier
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
+from thamvan.search import query
+from thamvan.search.backends import get_backend
 from thamvan.search.indexing import reindex
 from thamvan.search.models import SearchEntry
 from thamvan.search.query import Filters, search, similar
@@ -136,11 +138,81 @@ def test_similar_finds_texts_sharing_phrases_and_respects_access(
     assert SearchEntry.objects.count() == 3
 
 
-def test_a_rank_window_scores_only_the_newest_matches_but_counts_all(
-    corpus: dict[str, Dossier], leadership: Any, settings: Any
+def test_a_whole_word_ranks_above_a_word_it_begins(orgs: Any, leadership: Any) -> None:
+    whole = _dossier("W-1", "Quy chế quản lý kiến trúc", "")
+    begun = _dossier("W-2", "Quyết định phê duyệt", "")
+    Dossier.objects.filter(pk=whole.pk).update(updated_at=timezone.now() - timedelta(days=30))
+    reindex(["dossier"])
+    assert _order("quy", leadership) == [whole.pk, begun.pk]
+
+
+def test_pages_follow_the_ranking_across_tiers(corpus: dict[str, Dossier], leadership: Any) -> None:
+    results = search("giao thông công cộng", user=leadership)
+    everything = [hit.entry.object_id for hit in results.hits]
+    assert len(everything) == 3
+    assert [hit.score for hit in results.hits] == sorted(
+        (hit.score for hit in results.hits), reverse=True
+    )
+    paged = [
+        hit.entry.object_id
+        for offset in range(4)
+        for hit in search("giao thông công cộng", user=leadership, limit=1, offset=offset).hits
+    ]
+    assert paged == everything
+    assert search("giao thông công cộng", user=leadership, limit=1).total == 3
+
+
+def test_counting_stops_at_the_limit_and_says_so(
+    corpus: dict[str, Dossier], leadership: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.SEARCH_RANK_WINDOW = 1
-    results = search("di dời bến xe", user=leadership)
-    assert results.total == 2
+    monkeypatch.setattr(query, "COUNT_LIMIT", 1)
+    results = search("di dời bến xe", user=leadership, limit=1)
+    assert (results.total, results.total_capped) == (1, True)
     assert [hit.entry.object_id for hit in results.hits] == [corpus["new"].pk]
+    second = search("di dời bến xe", user=leadership, limit=1, offset=1)
+    assert [hit.entry.object_id for hit in second.hits] == [corpus["old"].pk]
+    # A full list needs no count, and is exact.
+    monkeypatch.setattr(query, "COUNT_LIMIT", 2)
+    assert not search("di dời bến xe", user=leadership, limit=1).total_capped
+
+
+def test_facets_count_a_sample_when_there_are_more_matches(
+    corpus: dict[str, Dossier], leadership: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = search("di dời bến xe", user=leadership)
+    assert not results.facets_approximate
     assert sum(f.count for f in results.facets["type"]) == 2
+    monkeypatch.setattr(query, "FACET_SAMPLE", 1)
+    sampled = search("di dời bến xe", user=leadership)
+    assert sampled.facets_approximate
+    assert sampled.total == 2
+    assert [(f.value, f.count) for f in sampled.facets["type"]] == [("dossier", 1)]
+    years = {corpus["new"].created_at.year}
+    assert {int(f.value) for f in sampled.facets["year"]} == years
+
+
+@pytest.mark.parametrize("window", [1, 3, 100])
+def test_looking_among_the_newest_keys_first_changes_no_result(
+    corpus: dict[str, Dossier], leadership: Any, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    def outcome() -> list[Any]:
+        results = [
+            search(text, user=leadership, limit=limit)
+            for text in ("di dời bến xe", "giao thông công cộng", "phường Hoà Bình", "cai tao")
+            for limit in (1, 2, 20)
+        ]
+        return [
+            (
+                [hit.entry.pk for hit in r.hits],
+                r.total,
+                {name: [(f.value, f.count) for f in values] for name, values in r.facets.items()},
+            )
+            for r in results
+        ]
+
+    expected = outcome()
+    # Every match taken for common: PostgreSQL looks in the window of the newest
+    # keys first, and falls back to the whole index when it holds too few.
+    monkeypatch.setattr(type(get_backend()), "common", lambda self, match: 1.0)
+    monkeypatch.setattr(query, "WINDOW", window)
+    assert outcome() == expected

@@ -95,8 +95,36 @@ def test_the_query_count_does_not_grow_with_results(
     client = as_user(outsider)
     client.get(URL)
     _dossiers(orgs, 3)
-    with django_assert_max_num_queries(12):
+    # At most one query per ranking tier (six), whatever the number of matches.
+    with django_assert_max_num_queries(16):
         client.get(URL, {"q": "quy hoach"})
     _dossiers(orgs, 30, start=3)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):
         client.get(URL, {"q": "quy hoach"})
+
+
+def test_a_capped_count_and_sampled_facets_are_labelled(
+    orgs: Any, as_user: Any, outsider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from thamvan.search import query
+
+    _dossiers(orgs, 3)
+    client = as_user(outsider)
+
+    def status(html: str) -> str:
+        start = html.index('role="status">') + len('role="status">')
+        return html[start : html.index("</p>", start)]
+
+    exact = client.get(URL, {"q": "quy hoach"}).content.decode()
+    assert "3" in status(exact)
+    assert "search-facets-approximate" not in exact
+    monkeypatch.setattr(query, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(query, "FACET_SAMPLE", 2)
+    monkeypatch.setattr("thamvan.search.views.PAGE_SIZE", 1)
+    html = client.get(URL, {"q": "quy hoach"}).content.decode()
+    # "More than 2 results", in whichever language the page speaks.
+    assert "2" in status(html)
+    assert "3" not in status(html)
+    assert status(html) != status(exact).replace("3", "2")
+    assert "search-facets-approximate" in html
+    assert html.count('class="card search-hit"') == 1
