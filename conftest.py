@@ -140,6 +140,20 @@ def as_user():
     return client_for
 
 
+def token_client_for(user: Any) -> Client:
+    """A client that sends a fresh personal API token of the user on every request."""
+    from thamvan.accounts.tokens import api_token_create
+
+    _token, raw = api_token_create(actor=user, name="tests")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.fixture
+def api_client():
+    """Return an API client for a persona: api_client(officer)."""
+    return token_client_for
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Transactional tests (browser tests) flush every table afterwards, which
     # would also remove the reference data migrations load (administrative

@@ -17,8 +17,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from config.api_common import Page, PageParams, paginate, responses
-from thamvan import audit
-from thamvan.audit.services import Action
 from thamvan.consultations import access, services
 from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem, State
 from thamvan.consultations.schemas import (
@@ -40,7 +38,7 @@ from thamvan.consultations.schemas import (
     TransitionOut,
 )
 from thamvan.consultations.services import ConsultationError
-from thamvan.core.uploads import safe_content_disposition
+from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
@@ -392,27 +390,4 @@ def list_reports(request: HttpRequest, consultation_id: int) -> list[GeneratedDo
 )
 def download_report(request: HttpRequest, consultation_id: int, report_id: int) -> FileResponse:
     consultation = _consultation(request, consultation_id)
-    if not access.can_read_documents(request.user, consultation):  # type: ignore[arg-type]
-        raise Http404
-    record = GeneratedDocument.objects.filter(
-        consultation=consultation, pk=report_id, status=GeneratedDocument.Status.READY
-    ).first()
-    if record is None:
-        raise Http404
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # As the HTML download: the XLSX of every remark is a data export.
-    audit.record(
-        actor=request.user,
-        action=Action.EXPORT if record.kind == GeneratedDocument.Kind.ITEMS else Action.DOWNLOAD,
-        target=record,
-        data={"consultation": consultation.pk, "kind": record.kind},
-        request=request,
-    )
-    response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
-    response["Content-Disposition"] = safe_content_disposition(record.filename)
-    response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return generated_document_response(request, request.user, consultation, report_id)

@@ -25,17 +25,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/consultations"
 
 
-@pytest.fixture
-def api_client() -> Any:
-    """A client that sends a fresh personal token of the user."""
-
-    def make(user: Any) -> Client:
-        _token, raw = api_token_create(actor=user, name="tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return make
-
-
 def _url(consultation: Consultation, suffix: str = "") -> str:
     return f"{BASE}/{consultation.pk}{suffix}"
 

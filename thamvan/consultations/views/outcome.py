@@ -14,17 +14,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from thamvan import audit
-from thamvan.audit.services import Action
 from thamvan.consultations import access, services
 from thamvan.consultations.forms import ReportForm, ResponseForm, RevisionForm, SynthesisForm
 from thamvan.consultations.models import Consultation, OpinionItem, Response, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict
-from thamvan.core.uploads import safe_content_disposition
-from thamvan.documents.models import GeneratedDocument
-from thamvan.documents.services import CONTENT_TYPES
+from thamvan.documents.downloads import generated_document_response
 
 GROUPINGS = ("question", "section", "topic", "verdict")
 
@@ -218,27 +214,4 @@ def link_revision(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def document_download(request: AuthedRequest, pk: int, document_pk: int) -> FileResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.can_read_documents(request.user, consultation):
-        raise Http404
-    record = GeneratedDocument.objects.filter(
-        consultation=consultation, pk=document_pk, status=GeneratedDocument.Status.READY
-    ).first()
-    if record is None:
-        raise Http404
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The XLSX of every remark is a data export; the DOCX are the issued documents.
-    audit.record(
-        actor=request.user,
-        action=Action.EXPORT if record.kind == GeneratedDocument.Kind.ITEMS else Action.DOWNLOAD,
-        target=record,
-        data={"consultation": consultation.pk, "kind": record.kind},
-        request=request,
-    )
-    response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
-    response["Content-Disposition"] = safe_content_disposition(record.filename)
-    response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return generated_document_response(request, request.user, consultation, document_pk)

@@ -9,24 +9,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from thamvan.accounts.tokens import api_token_create
 from thamvan.events.models import Workshop
 from thamvan.events.tests.factories import InvitationFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/workshops"
-
-
-@pytest.fixture
-def api_client() -> Any:
-    """A client that sends a fresh personal token of the user."""
-
-    def make(user: Any) -> Client:
-        _token, raw = api_token_create(actor=user, name="tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return make
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from thamvan.accounts.tokens import api_token_create
 from thamvan.programme.models import ProgressReport, Task
 from thamvan.programme.tests.factories import (
     ConclusionFactory,
@@ -19,17 +18,6 @@ from thamvan.programme.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_client() -> Any:
-    """A client that sends a fresh personal token of the user."""
-
-    def make(user: Any) -> Client:
-        _token, raw = api_token_create(actor=user, name="tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return make
 
 
 def _ids(response: Any) -> set[int]:

@@ -6,9 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from thamvan.accounts.tokens import api_token_create
 from thamvan.experts.tests.factories import ExpertFactory
 from thamvan.research.models import Milestone, ResearchTopic
 from thamvan.research.tests.factories import TopicFactory
@@ -16,17 +14,6 @@ from thamvan.research.tests.factories import TopicFactory
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/research-topics"
-
-
-@pytest.fixture
-def api_client() -> Any:
-    """A client that sends a fresh personal token of the user."""
-
-    def make(user: Any) -> Client:
-        _token, raw = api_token_create(actor=user, name="tests")
-        return Client(headers={"Authorization": f"Bearer {raw}"})
-
-    return make
 
 
 def _ids(response: Any) -> set[int]:
