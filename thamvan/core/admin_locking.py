@@ -87,10 +87,31 @@ class MovesLockVersion:
         formset.save_m2m()
 
 
+class LockedInlineFormSet(forms.BaseInlineFormSet):
+    """Deleting a row is checked like changing it: not if someone changed it meanwhile."""
+
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            instance = form.instance
+            if instance.pk is None:
+                continue
+            stored = (
+                type(instance)
+                ._default_manager.select_for_update()
+                .filter(pk=instance.pk)
+                .values_list("lock_version", flat=True)
+                .first()
+            )
+            if stored is not None and form.cleaned_data.get("lock_version") != stored:
+                raise forms.ValidationError(CONFLICT_MESSAGE, code="edit_conflict")
+
+
 class LockedInline:
     """An inline mixin: each row carries and checks its own ``lock_version``."""
 
     form: type[forms.ModelForm] = LockedAdminForm
+    formset: type[forms.BaseInlineFormSet] = LockedInlineFormSet
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         _form_fields(self, request, obj, kwargs)

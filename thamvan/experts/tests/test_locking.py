@@ -283,3 +283,28 @@ def _admin_page_data(response: Any) -> dict[str, Any]:
         for form in formset.forms:
             data.update(_field_values(form))
     return {k: v.strftime("%Y-%m-%d") if isinstance(v, date) else v for k, v in data.items()}
+
+
+def test_deleting_an_affiliation_row_changed_meanwhile_is_refused(
+    as_user: Any, secretariat: Any, expert: Expert
+) -> None:
+    affiliation = AffiliationFactory.create(expert=expert, start_date=date(2010, 1, 1))
+    secretariat.is_staff = True
+    secretariat.save(update_fields=["is_staff"])
+    client = as_user(secretariat)
+    url = reverse("admin:experts_expert_change", args=[expert.pk])
+    stale = _admin_page_data(client.get(url))
+    affiliation.position = "Trưởng phòng"
+    save_with_lock(affiliation, expected_version=0)
+
+    stale["affiliations-0-DELETE"] = "on"
+    clash = client.post(url, stale)
+    assert clash.status_code == 200
+    assert str(CONFLICT_MESSAGE) in clash.text
+    assert Affiliation.objects.filter(pk=affiliation.pk).exists()
+
+    # Once the page shows the current version, the deletion goes through.
+    fresh = _admin_page_data(client.get(url))
+    fresh["affiliations-0-DELETE"] = "on"
+    assert client.post(url, fresh).status_code == 302
+    assert not Affiliation.objects.filter(pk=affiliation.pk).exists()
