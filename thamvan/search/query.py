@@ -260,41 +260,51 @@ class _Scope:
         limit: int,
         ordered: bool = True,
         window: int | None = None,
+        skip: Sequence[int] = (),
     ) -> tuple[str, list[Any]]:
         join = get_backend().join(match, window=window)
         table = SearchEntry._meta.db_table
+        where = [f"({self.where})", *join.where]
+        if skip:
+            where.append(f"{table}.id NOT IN ({', '.join(['%s'] * len(skip))})")
         sql = (
             f"SELECT {', '.join(f'{table}.{c} AS {c}' for c in columns)} "
-            f"FROM {table}, {join.table} "
-            f"WHERE ({self.where}) AND {' AND '.join(join.where)}"
+            f"FROM {table}, {join.table} WHERE {' AND '.join(where)}"
         )
         if ordered:
             sql += f" ORDER BY {join.order_by}"
-        return sql + " LIMIT %s", [*self.params, *join.params, limit]
+        return sql + " LIMIT %s", [*self.params, *join.params, *skip, limit]
 
-    def rows(self, columns: Sequence[str], match: Match, *, limit: int) -> list[tuple[Any, ...]]:
-        """The newest ``limit`` matches' columns, newest first."""
-        if self.windowed(match, limit):
+    def rows(
+        self, columns: Sequence[str], match: Match, *, limit: int, skip: Sequence[int] = ()
+    ) -> list[tuple[Any, ...]]:
+        """The newest ``limit`` matches' columns, newest first, but for the ``skip`` ids."""
+        if window := self.window(match, limit):
             # Anything found among the newest keys is newer than anything
             # outside them, so finding enough there is the exact answer.
-            rows = _fetch(*self.select(columns, match, limit=limit, window=WINDOW))
+            rows = _fetch(*self.select(columns, match, limit=limit, window=window, skip=skip))
             if len(rows) == limit:
                 return rows
-        return _fetch(*self.select(columns, match, limit=limit))
+        return _fetch(*self.select(columns, match, limit=limit, skip=skip))
 
     @staticmethod
-    def windowed(match: Match, limit: int) -> bool:
-        """Whether ``limit`` matches are likely among the WINDOW newest keys: look there first."""
-        return get_backend().common(match) * WINDOW >= limit
+    def window(match: Match, limit: int) -> int | None:
+        """WINDOW when ``limit`` matches are likely among the newest WINDOW keys, else None."""
+        return WINDOW if get_backend().common(match) * WINDOW >= limit else None
 
     def count(self, match: Match, *, limit: int) -> int:
         """How many entries match, counting no further than ``limit``."""
-        for window in [WINDOW, None] if self.windowed(match, limit) else [None]:
+        for window in _windows(self.window(match, limit)):
             sql, params = self.select(["id"], match, limit=limit, ordered=False, window=window)
             n = int(_fetch(f"SELECT COUNT(*) FROM ({sql}) bounded", params)[0][0])
             if n == limit:
                 break
         return n
+
+
+def _windows(window: int | None) -> list[int | None]:
+    """The window to try first, if any, then the whole index."""
+    return [window, None] if window else [None]
 
 
 def _joined(queryset: QuerySet[SearchEntry], match: Match) -> QuerySet[SearchEntry]:
@@ -373,7 +383,7 @@ def _sample_counts(
     The sample is taken once (MATERIALIZED) and grouped once per facet.
     """
     limit = FACET_SAMPLE + 1
-    for window in [WINDOW, None] if scope.windowed(match, limit) else [None]:
+    for window in _windows(scope.window(match, limit)):
         # In the order the engine finds them: newest first on SQLite and in a
         # window; sorting every match on PostgreSQL would cost what the rest saves.
         probe, params = scope.select(
@@ -585,9 +595,17 @@ def _ranked(
 ) -> tuple[list[tuple[int, int]], bool]:
     """The first ``wanted`` (entry id, score) in rank order; True if that is every match."""
     found: list[tuple[int, int]] = []
+    by_id = not get_backend().excludes_in_index
     for score, match in tiers:
         missing = wanted - len(found)
-        ids = [row[0] for row in scope.rows(["id"], match, limit=missing)]
+        skip: list[int] = []
+        if by_id:
+            # Each tier above returned fewer than it was asked for, so every
+            # entry meeting its condition is in ``found``: leaving those ids
+            # out is the same as excluding the conditions, and cheaper.
+            match = replace(match, exclude=())
+            skip = [pk for pk, _score in found]
+        ids = [row[0] for row in scope.rows(["id"], match, limit=missing, skip=skip)]
         found += [(pk, score) for pk in ids]
         if len(ids) == missing:
             # The page is full; lower tiers, or more of this one, may exist.
