@@ -35,6 +35,9 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
+# The largest id an API path or body may name: beyond a 32-bit integer column
+# the database would raise instead of answering 404.
+MAX_ID = 2**31 - 1
 
 
 def _clean_text(value: str) -> str:

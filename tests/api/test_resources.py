@@ -10,6 +10,7 @@ from thamvan.core.tests.samples import docx_bytes, exe_bytes
 from thamvan.dossiers.models import Confidentiality, Document, Dossier
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 from thamvan.experts.tests.factories import ExpertFactory
+from thamvan.organizations.tests.factories import OrganizationFactory
 from thamvan.search.indexing import reindex
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +213,61 @@ def test_search_says_when_the_count_is_capped(
     capped = client.get("/api/v1/search", {"q": "khu dac biet"}).json()
     assert capped["count"] == 2
     assert capped["count_capped"] and capped["facets_approximate"]
+
+
+def _queries(client: Any, url: str, params: dict[str, Any]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "make"),
+    [
+        ("/api/v1/experts", {"limit": 100}, lambda orgs, n: ExpertFactory(full_name=f"Lê Văn {n}")),
+        (
+            "/api/v1/organizations",
+            {"limit": 100},
+            lambda orgs, n: OrganizationFactory(name=f"Viện {n}", parent=orgs.city),
+        ),
+        (
+            "/api/v1/search",
+            {"q": "quy hoach", "limit": 100},
+            lambda orgs, n: DossierFactory(
+                code=f"SQ-{n}", name=f"Quy hoạch khu {n}", lead_agency=orgs.department
+            ),
+        ),
+    ],
+)
+def test_more_rows_take_no_more_queries(
+    url: str, params: dict[str, Any], make: Any, orgs: Any, secretariat: Any, api_client: Any
+) -> None:
+    client = api_client(secretariat)
+    for n in range(2):
+        make(orgs, n)
+    reindex()
+    few = _queries(client, url, params)
+    for n in range(2, 22):
+        make(orgs, n)
+    reindex()
+    assert _queries(client, url, params) <= few
+
+
+def test_a_dossiers_versions_and_documents_take_no_more_queries_with_more_rows(
+    orgs: Any, officer: Any, api_client: Any
+) -> None:
+    client = api_client(officer)
+    dossier: Any = DossierFactory(lead_agency=orgs.department)
+    version: Any = DossierVersionFactory(dossier=dossier)
+    DocumentFactory(version=version)
+    base = f"/api/v1/dossiers/{dossier.pk}/versions"
+    few = (_queries(client, base, {}), _queries(client, f"{base}/{version.number}/documents", {}))
+    for _ in range(5):
+        DocumentFactory(version=version)
+    for _ in range(3):
+        DossierVersionFactory(dossier=dossier)
+    many = (_queries(client, base, {}), _queries(client, f"{base}/{version.number}/documents", {}))
+    assert many[0] <= few[0] and many[1] <= few[1]

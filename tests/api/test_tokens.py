@@ -67,3 +67,16 @@ def test_the_command_prints_a_working_token_for_the_user(outsider: Any) -> None:
 def test_the_command_refuses_an_unknown_email(db: None) -> None:
     with pytest.raises(CommandError, match="No active user"):
         call_command("create_api_token", "nobody@example.vn", stdout=StringIO())
+
+
+def test_the_token_list_takes_the_same_queries_for_many_tokens(
+    as_user: Any, outsider: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = as_user(outsider)
+    api_token_create(actor=outsider, name="một")
+    with django_assert_max_num_queries(12):
+        assert client.get(LIST).status_code == 200
+    for n in range(10):
+        api_token_create(actor=outsider, name=f"mã {n}")
+    with django_assert_max_num_queries(12):
+        assert client.get(LIST).status_code == 200

@@ -18,7 +18,7 @@ from ninja import Query, Router, Status
 
 from config.api_common import Page, PageParams, paginate, responses
 from thamvan.consultations import access, services
-from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem, State
+from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem
 from thamvan.consultations.schemas import (
     ConsultationDetailOut,
     ConsultationFilters,
@@ -44,7 +44,6 @@ from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 from thamvan.experts.models import Specialty
 from thamvan.organizations.models import Organization
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["consultations"])
 
@@ -88,7 +87,7 @@ def list_consultations(
     request: HttpRequest, filters: Query[ConsultationFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Consultations the user may read, most recently changed first."""
-    consultations = Consultation.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    consultations = Consultation.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.state is not None:
         consultations = consultations.filter(state=filters.state)
     if filters.organization_id is not None:
@@ -101,7 +100,7 @@ def list_consultations(
 
 
 def _specialties(slugs: list[str]) -> list[Specialty]:
-    wanted = {nfc(slug).strip() for slug in slugs}
+    wanted = {slug.strip() for slug in slugs}
     specialties = list(Specialty.objects.active().filter(slug__in=wanted))
     if len(specialties) != len(wanted):
         raise ValidationError({"required_specialties": [_("Unknown specialty.")]}, code="invalid")
@@ -125,7 +124,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
         raise ValidationError(
             {"association_id": [_("No organisation has this id.")]}, code="invalid"
         )
-    title = nfc(payload.title).strip()
+    title = payload.title.strip()
     if not title:
         raise ValidationError({"title": [_("This field is required.")]}, code="required")
     consultation = _call(
@@ -135,7 +134,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
         version=version,
         association=association,
         title=title,
-        questions=[nfc(question) for question in payload.questions],
+        questions=list(payload.questions),
         required_specialties=_specialties(payload.required_specialties),
         panel_size=payload.panel_size,
         max_per_organization=payload.max_per_organization,
@@ -143,8 +142,8 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
         deadline_days=payload.deadline_days,
         day_kind=payload.day_kind or "",
         blind_review=payload.blind_review,
-        letter_number=nfc(payload.letter_number).strip(),
-        note=nfc(payload.note),
+        letter_number=payload.letter_number.strip(),
+        note=payload.note,
     )
     return Status(201, _detail(request, consultation.pk))
 
@@ -168,7 +167,7 @@ def transition(request: HttpRequest, consultation_id: int, payload: TransitionIn
     service, needs_reason = TRANSITIONS[payload.action]
     kwargs: dict[str, Any] = {"actor": request.user, "consultation": consultation}
     if needs_reason:
-        kwargs["reason"] = nfc(payload.reason)
+        kwargs["reason"] = payload.reason
     _call(service, **kwargs)
     return _detail(request, consultation.pk)
 
@@ -220,7 +219,7 @@ def accept_invitation(
         actor=request.user,
         invitation=invitation,
         declared=payload.declared,
-        statement=nfc(payload.statement),
+        statement=payload.statement,
     )
 
 
@@ -235,7 +234,7 @@ def decline_invitation(
         services.invitation_decline,
         actor=request.user,
         invitation=invitation,
-        reason=nfc(payload.reason),
+        reason=payload.reason,
     )
 
 
@@ -292,8 +291,8 @@ def save_opinion_draft(
         opinion=opinion,
         lock_version=payload.lock_version,
         verdict=payload.verdict or "",
-        summary=nfc(payload.summary),
-        answers={pk: nfc(text) for pk, text in payload.answers.items()},
+        summary=payload.summary,
+        answers=dict(payload.answers),
     )
     return _opinion_detail(opinion.pk)
 
@@ -343,11 +342,7 @@ def list_responses(request: HttpRequest, consultation_id: int) -> list[OpinionIt
 def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
     """The lead agency accepts or explains one remark; the last answer closes the round."""
     consultation = _readable_outcome(request, consultation_id)
-    can_answer = access.is_agency(request.user, consultation) and consultation.state in (  # type: ignore[arg-type]
-        State.REPORTED,
-        State.RESPONDING,
-    )
-    if not can_answer:
+    if not access.can_answer_responses(request.user, consultation):  # type: ignore[arg-type]
         raise PermissionDenied(str(services.NOT_ALLOWED))
     item = _items(consultation).filter(pk=payload.item_id).first()
     if item is None:
@@ -357,7 +352,7 @@ def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn)
         actor=request.user,
         item=item,
         result=payload.result,
-        explanation=nfc(payload.explanation),
+        explanation=payload.explanation,
         lock_version=payload.lock_version,
     )
     return _items(consultation).get(pk=item.pk)

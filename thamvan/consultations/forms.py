@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.consultations.models import (
@@ -14,7 +13,8 @@ from thamvan.consultations.models import (
     Response,
     State,
 )
-from thamvan.core.locking import EditConflict, OptimisticLockForm
+from thamvan.core.forms import DateField
+from thamvan.core.locking import EditConflict, OptimisticLockForm, show_conflict
 from thamvan.dossiers.models import Document, DossierVersion
 from thamvan.experts.models import Expert, Specialty
 from thamvan.organizations.models import Organization
@@ -29,17 +29,8 @@ class ConsultationFilterForm(forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), required=False, queryset=Organization.objects.all()
     )
-    start = forms.DateField(label=_("Sent from"), required=False)
-    end = forms.DateField(label=_("Sent until"), required=False)
-
-
-def keep_after_conflict(form: forms.BaseForm, conflict: EditConflict) -> None:
-    """Show the conflict and keep the input; the hidden version moves to the stored one,
-    so saving again deliberately keeps this user's changes (as ``locking.save_form``)."""
-    form.add_error(None, conflict)
-    data = cast(QueryDict, form.data).copy()
-    data[form.add_prefix("lock_version")] = str(conflict.current_version)
-    form.data = data
+    start = DateField(label=_("Sent from"), required=False)
+    end = DateField(label=_("Sent until"), required=False)
 
 
 class ConsultationForm(OptimisticLockForm):
@@ -235,7 +226,7 @@ class ResponseForm(forms.Form):
     )
 
     def keep_after_conflict(self, conflict: EditConflict) -> None:
-        keep_after_conflict(self, conflict)
+        show_conflict(self, conflict)
 
 
 class RevisionForm(forms.Form):
@@ -248,3 +239,8 @@ class RevisionForm(forms.Form):
         self.fields["version"].queryset = DossierVersion.objects.filter(  # type: ignore[attr-defined]
             dossier=consultation.dossier_id
         )
+
+
+def error_text(form: forms.BaseForm) -> str:
+    """A form's errors as one sentence, for views that answer with a message and a redirect."""
+    return " ".join(str(message) for errors in form.errors.values() for message in errors)

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 
-from config.api_common import Text
+from config.api_common import MAX_ID, Text
 from thamvan.consultations.models import (
     Consultation,
     DayKind,
@@ -18,12 +18,10 @@ from thamvan.consultations.models import (
     State,
     Transition,
 )
+from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.documents.models import GeneratedDocument
 
 # Ids and days outside what the database columns hold answer 422, not 500.
-MAX_ID = 2**31 - 1
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2999, 12, 31)
 
 # Named apart: several models call their choices "State", "Status" or "Kind", and
 # OpenAPI components are keyed by name.

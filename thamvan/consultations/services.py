@@ -349,7 +349,7 @@ def consultation_update(
 ) -> Consultation:
     """Change a draft request; with ``lock_version`` (the version the form was opened at),
     raise ``EditConflict`` if someone saved it since, questions included."""
-    _require(access.is_agency(actor, consultation) or actor.is_admin)
+    _require(access.acts_for_agency(actor, consultation))
     _lock(consultation)
     _require_state(consultation, State.DRAFT)
     unknown = set(fields) - EDITABLE_FIELDS
@@ -377,7 +377,7 @@ def consultation_update(
 
 @transaction.atomic
 def consultation_send(*, actor: User, consultation: Consultation) -> Consultation:
-    _require(access.is_agency(actor, consultation) or actor.is_admin)
+    _require(access.acts_for_agency(actor, consultation))
     _lock(consultation)
     _require_state(consultation, State.DRAFT)
     version_freeze(actor=actor, version=consultation.version)
@@ -434,7 +434,7 @@ def consultation_return(*, actor: User, consultation: Consultation, reason: str)
 
 @transaction.atomic
 def consultation_withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consultation:
-    _require(access.is_agency(actor, consultation) or actor.is_admin)
+    _require(access.acts_for_agency(actor, consultation))
     _require(bool(reason.strip()), REASON_REQUIRED, "reason")
     _lock(consultation)
     _require_state(consultation, *WITHDRAWABLE)
@@ -458,7 +458,7 @@ def consultation_new_round(
     *, actor: User, previous: Consultation, version: DossierVersion
 ) -> Consultation:
     """A draft for the next round on a newer version, with the same questions and needs."""
-    _require(access.is_agency(actor, previous) or actor.is_admin)
+    _require(access.acts_for_agency(actor, previous))
     _require_state(previous, State.CLOSED, State.RETURNED, State.WITHDRAWN)
     return consultation_create(
         actor=actor,
@@ -1086,7 +1086,7 @@ def response_record(
     """Answer one item. ``lock_version`` is the version the form was opened at (0: there was
     no answer yet); a different stored one raises ``EditConflict``."""
     consultation = _lock(item.opinion.consultation)
-    _require(access.is_agency(actor, consultation) or actor.is_admin)
+    _require(access.acts_for_agency(actor, consultation))
     _require_state(consultation, State.REPORTED, State.RESPONDING)
     _require(result in Response.Result.values, EXPLANATION_REQUIRED, "result")
     _require(
@@ -1137,7 +1137,7 @@ def _close(actor: User, consultation: Consultation) -> None:
 def consultation_link_revision(
     *, actor: User, consultation: Consultation, version: DossierVersion
 ) -> Consultation:
-    _require(access.is_agency(actor, consultation) or actor.is_admin)
+    _require(access.acts_for_agency(actor, consultation))
     _require_state(consultation, State.REPORTED, State.RESPONDING, State.CLOSED)
     _require(version.dossier_id == consultation.dossier_id, VERSION_OF_OTHER_DOSSIER, "version")
     consultation.revised_version = version

@@ -9,13 +9,13 @@ keeps the admin's changes, as on the application's own forms.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 
-from thamvan.core.locking import CONFLICT_MESSAGE
+from thamvan.core.locking import EditConflict, locked_version, show_conflict
 
 
 class LockedAdminForm(forms.ModelForm):
@@ -32,18 +32,10 @@ class LockedAdminForm(forms.ModelForm):
         cleaned = super().clean() or {}
         if self.instance.pk is None or not self.has_changed():
             return cleaned
-        stored = (
-            type(self.instance)
-            ._default_manager.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("lock_version", flat=True)
-            .first()
-        )
-        if stored is not None and cleaned.get("lock_version") != stored:
-            data = cast(QueryDict, self.data).copy()
-            data[self.add_prefix("lock_version")] = str(stored)
-            self.data = data
-            raise forms.ValidationError(CONFLICT_MESSAGE, code="edit_conflict")
+        try:
+            locked_version(self.instance, cleaned.get("lock_version"))
+        except EditConflict as conflict:
+            show_conflict(self, conflict)
         return cleaned
 
 
@@ -96,15 +88,8 @@ class LockedInlineFormSet(forms.BaseInlineFormSet):
             instance = form.instance
             if instance.pk is None:
                 continue
-            stored = (
-                type(instance)
-                ._default_manager.select_for_update()
-                .filter(pk=instance.pk)
-                .values_list("lock_version", flat=True)
-                .first()
-            )
-            if stored is not None and form.cleaned_data.get("lock_version") != stored:
-                raise forms.ValidationError(CONFLICT_MESSAGE, code="edit_conflict")
+            # Raised from clean(), the conflict is the formset's error and nothing is saved.
+            locked_version(instance, form.cleaned_data.get("lock_version"))
 
 
 class LockedInline:

@@ -39,19 +39,34 @@ class EditConflict(ValidationError):
         self.current_version = current_version
 
 
+def locked_version(instance: models.Model, expected_version: int | None) -> int:
+    """Lock `instance`'s row and return its stored version; EditConflict if it moved on.
+
+    Call inside a transaction. The row lock makes the compare-and-save one
+    step on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+    `expected_version` None skips the comparison (imports, API writes without
+    a version) but still locks, so the caller can move the version on.
+    """
+    rows = type(instance)._default_manager.select_for_update().filter(pk=instance.pk)
+    current = rows.values_list("lock_version", flat=True).first()
+    if current is None or (expected_version is not None and current != expected_version):
+        raise EditConflict(current or 0)
+    return int(current)
+
+
 def save_with_lock(
-    instance: M, *, expected_version: int, update_fields: list[str] | None = None
+    instance: M, *, expected_version: int | None, update_fields: list[str] | None = None
 ) -> M:
-    """Save `instance` if the stored version is still `expected_version`; else EditConflict."""
-    manager = type(instance)._default_manager
+    """Save `instance` if the stored version is still `expected_version`; else EditConflict.
+
+    A new object is simply saved. Either way an existing object's version moves
+    on, so a form opened before this save reports the conflict.
+    """
+    if instance.pk is None:
+        instance.save()
+        return instance
     with transaction.atomic():
-        # The row lock makes the compare-and-save one step on PostgreSQL;
-        # SQLite's BEGIN IMMEDIATE already serialises writers.
-        rows = manager.select_for_update().filter(pk=instance.pk)
-        current = rows.values_list("lock_version", flat=True).first()
-        if current is None or current != expected_version:
-            raise EditConflict(current or 0)
-        instance.lock_version = expected_version + 1
+        instance.lock_version = locked_version(instance, expected_version) + 1
         if update_fields is not None:
             update_fields = [*update_fields, "lock_version"]
         instance.save(update_fields=update_fields)
@@ -87,8 +102,17 @@ def save_form(form: OptimisticLockForm) -> Any | None:
     try:
         return form.save_with_lock()
     except EditConflict as conflict:
-        form.add_error(None, conflict)
-        data = cast(QueryDict, form.data).copy()
-        data[form.add_prefix("lock_version")] = str(conflict.current_version)
-        form.data = data
+        show_conflict(form, conflict)
         return None
+
+
+def show_conflict(form: forms.BaseForm, conflict: EditConflict) -> None:
+    """Put the conflict on `form`, keep what the user typed, and move its version on.
+
+    For views that save through a service and catch EditConflict themselves:
+    saving again after reading the warning deliberately keeps this user's changes.
+    """
+    form.add_error(None, conflict)
+    data = cast(QueryDict, form.data).copy()
+    data[form.add_prefix("lock_version")] = str(conflict.current_version)
+    form.data = data

@@ -6,10 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.forms import DATE_INPUT, DateField
 from thamvan.dashboard.access import organization_choices
 from thamvan.organizations.models import Organization
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DashboardFilterForm(forms.Form):
@@ -19,8 +18,8 @@ class DashboardFilterForm(forms.Form):
         queryset=Organization.objects.none(),
         empty_label=_("All in my scope"),
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("To"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

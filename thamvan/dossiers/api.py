@@ -30,12 +30,9 @@ from thamvan.dossiers.schemas import (
     VersionOut,
 )
 from thamvan.organizations.models import AdministrativeUnit, Organization
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["dossiers"])
 documents_router = Router(tags=["dossiers"])
-
-TEXT_FIELDS = ("code", "name", "scale_note", "description")
 
 
 def _organization(pk: int | None, field: str) -> Organization | None:
@@ -54,11 +51,6 @@ def _communes(ids: list[int]) -> list[AdministrativeUnit]:
     if len(units) != len(set(ids)):
         raise ValidationError({"commune_ids": ["Unknown commune id."]}, code="invalid")
     return units
-
-
-def _clean_text(data: dict[str, Any]) -> dict[str, Any]:
-    # Forms get NFC from the middleware; JSON bodies do not pass through it.
-    return {k: nfc(v) if k in TEXT_FIELDS and isinstance(v, str) else v for k, v in data.items()}
 
 
 def _dossier_out(pk: int) -> Dossier:
@@ -84,7 +76,7 @@ def create_dossier(request: HttpRequest, payload: DossierIn) -> Status:
     user = request.user
     if not can_create_dossier(user):  # type: ignore[arg-type]
         raise PermissionDenied(str(services.CANNOT_CREATE))
-    data = _clean_text(payload.dict())
+    data = payload.dict()
     lead_agency = _organization(data.pop("lead_agency_id"), "lead_agency_id")
     consultant = _organization(data.pop("preparing_consultant_id"), "preparing_consultant_id")
     investor = _organization(data.pop("investor_id"), "investor_id")
@@ -117,7 +109,7 @@ def update_dossier(
     a change someone made meanwhile.
     """
     dossier = get_dossier_for_update(request.user, dossier_id)  # type: ignore[arg-type]
-    changes = _clean_text(payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
     expected_version = changes.pop("lock_version", None)
     for field in ("code", "name", "kind", "stage", "lead_agency_id", "confidentiality"):
         if field in changes and changes[field] is None:
@@ -167,8 +159,8 @@ def create_version(request: HttpRequest, dossier_id: int, payload: VersionIn) ->
     version = services.version_create(
         actor=request.user,  # type: ignore[arg-type]
         dossier=dossier,
-        label=nfc(payload.label).strip(),
-        note=nfc(payload.note),
+        label=payload.label.strip(),
+        note=payload.note,
         copy_documents_from=source,
         request=request,
     )
@@ -207,7 +199,7 @@ def upload_document(
         version=version,
         file=file,
         kind=data.kind,
-        title=nfc(data.title),
+        title=data.title,
         filename=file.name,
         request=request,
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from thamvan import audit
 from thamvan.accounts.models import Role, User
 from thamvan.audit.services import Action
-from thamvan.core.locking import EditConflict
+from thamvan.core.locking import EditConflict, locked_version
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
 from thamvan.dossiers.access import (
     can_change_dossier,
@@ -203,15 +203,7 @@ def dossier_update(
         changes["boundary"] = _clean_boundary(changes["boundary"])
     if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
         changes["scale_note"] = ""
-    # The row lock makes compare-and-save one step (as core.locking does).
-    stored = (
-        Dossier.objects.select_for_update()
-        .filter(pk=dossier.pk)
-        .values_list("lock_version", flat=True)
-        .get()
-    )
-    if expected_version is not None and stored != expected_version:
-        raise EditConflict(stored)
+    stored = locked_version(dossier, expected_version)
     before = {field: _plain(getattr(dossier, field)) for field in changes}
     old_communes = set(dossier.communes.values_list("pk", flat=True))
     for field, value in changes.items():

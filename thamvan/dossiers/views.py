@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import BaseForm
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.dossiers import services
 from thamvan.dossiers.access import (
@@ -49,14 +49,6 @@ def _add_service_error(form: BaseForm, error: ValidationError, field: str | None
     code = getattr(error, "code", None)
     target = _ERROR_FIELDS.get(code or "", field)
     form.add_error(target if target in form.fields else None, error)
-
-
-def _show_conflict(form: BaseForm, conflict: EditConflict) -> None:
-    """Keep what was typed, say why it was not saved, and let a second save win."""
-    form.add_error(None, conflict)
-    data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
-    data[form.add_prefix("lock_version")] = str(conflict.current_version)
-    form.data = data
 
 
 def map_config(**extra: Any) -> dict[str, Any]:
@@ -141,12 +133,10 @@ def _filtered(request: AuthedRequest) -> tuple[DossierFilterForm, Any]:
 def dossier_list(request: AuthedRequest) -> TemplateResponse:
     filters, dossiers = _filtered(request)
     dossiers = dossiers.select_related("lead_agency").prefetch_related("communes")
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filters": filters,
         "page_obj": paginate(request, dossiers),
-        "query_string": query.urlencode(),
+        "query_string": query_without_page(request),
         "can_create": can_create_dossier(request.user),
     }
     template = "dossiers/list.html#results" if request.htmx else "dossiers/list.html"
@@ -297,7 +287,7 @@ def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 **form.service_kwargs(),
             )
         except EditConflict as conflict:
-            _show_conflict(form, conflict)
+            show_conflict(form, conflict)
         except ValidationError as error:
             _add_service_error(form, error)
         else:

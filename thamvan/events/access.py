@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
-from thamvan.events.models import Invitation, Workshop
+from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.programme.access import scope_ids
 
 
@@ -64,4 +64,16 @@ def get_own_invitation(user: User, workshop_pk: int) -> Invitation:
             workshop_id=workshop_pk, user_id=user.pk
         )
     except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+def get_conclusion_for_update(user: User, pk: int) -> MinutesConclusion:
+    """A minutes conclusion of a workshop the user sees, for a workshop manager to act on."""
+    if not can_manage_workshops(user):
+        raise PermissionDenied
+    try:
+        return MinutesConclusion.objects.select_related("workshop").get(
+            pk=pk, workshop__in=Workshop.objects.visible_to(user)
+        )
+    except MinutesConclusion.DoesNotExist:
         raise Http404 from None

@@ -15,7 +15,6 @@ from thamvan.events.access import get_workshop_for_user
 from thamvan.events.models import Invitation, Workshop
 from thamvan.events.schemas import WorkshopFilters, WorkshopOut, WorkshopWhen
 from thamvan.organizations.models import Organization
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["workshops"])
 
@@ -34,7 +33,7 @@ def list_workshops(
     request: HttpRequest, filters: Query[WorkshopFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Workshops the user may see, latest first (the same filters as the list page)."""
-    workshops = Workshop.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    workshops = Workshop.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.status is not None:
         workshops = workshops.filter(status=filters.status)
     if filters.when == WorkshopWhen.UPCOMING:

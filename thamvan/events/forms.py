@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.forms import DATE_INPUT, DateField
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.dossiers.models import Dossier
 from thamvan.events.models import Workshop
@@ -13,7 +14,6 @@ from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class WorkshopForm(OptimisticLockForm):
@@ -100,7 +100,7 @@ class ConclusionTaskForm(forms.Form):
     lead_organization = forms.ModelChoiceField(
         label=_("Lead organisation"), queryset=Organization.objects.active()
     )
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
+    deadline = DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
 
 
 class WorkshopFilterForm(forms.Form):
@@ -121,5 +121,5 @@ class WorkshopFilterForm(forms.Form):
         queryset=Organization.objects.all(),
         empty_label=_("All organisations"),
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("To"), required=False, widget=DATE_INPUT)

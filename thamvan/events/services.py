@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.core.locking import save_with_lock
 from thamvan.dossiers.models import Dossier
 from thamvan.events.access import can_manage_workshops
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.services import save_versioned, task_create
+from thamvan.programme.services import task_create
 from thamvan.search.indexing import index_object
 from thamvan.search.normalize import nfc
 
@@ -74,7 +75,7 @@ def workshop_save(
     _require_manager(actor)
     created = workshop.pk is None
     workshop.full_clean(exclude=["dossiers", "tasks"])
-    save_versioned(workshop, expected_version=expected_version)
+    save_with_lock(workshop, expected_version=expected_version)
     workshop.dossiers.set(list(dossiers))
     workshop.tasks.set(list(tasks))
     _recorded(

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -16,12 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan import audit
 from thamvan.audit.services import Action
+from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.dossiers.models import Dossier
 from thamvan.events.access import (
     can_manage_workshops,
+    get_conclusion_for_update,
     get_own_invitation,
     get_workshop_for_update,
     get_workshop_for_user,
@@ -35,7 +37,7 @@ from thamvan.events.forms import (
     WorkshopForm,
 )
 from thamvan.events.ical import calendar
-from thamvan.events.models import Invitation, MinutesConclusion, Workshop, WorkshopQuerySet
+from thamvan.events.models import Invitation, Workshop, WorkshopQuerySet
 from thamvan.events.services import (
     WorkshopError,
     invitation_reply,
@@ -49,7 +51,6 @@ from thamvan.events.services import (
 )
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.search.normalize import slugify_vi
 
 
@@ -102,6 +103,9 @@ def workshop_calendar(request: AuthedRequest) -> TemplateResponse:
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
         first = date(year, month, 1)
+        if not FIRST_DAY <= first <= LAST_DAY:
+            # The neighbouring months' links would overflow the date range.
+            raise ValueError(first)
     except ValueError:
         first = today.replace(day=1)
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
@@ -325,14 +329,7 @@ def workshop_minutes(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conclusion_task(request: AuthedRequest, pk: int) -> HttpResponse:
-    if not can_manage_workshops(request.user):
-        raise PermissionDenied
-    try:
-        conclusion = MinutesConclusion.objects.select_related("workshop").get(
-            pk=pk, workshop__in=Workshop.objects.visible_to(request.user)
-        )
-    except MinutesConclusion.DoesNotExist:
-        raise Http404 from None
+    conclusion = get_conclusion_for_update(request.user, pk)
     form = ConclusionTaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -375,12 +372,10 @@ def workshop_ics(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def my_calendar_ics(request: AuthedRequest) -> HttpResponse:
     """The workshops the user is invited to and has not declined."""
-    workshops = list(
-        Workshop.objects.filter(invitations__user=request.user)
-        .exclude(invitations__user=request.user, invitations__reply=Invitation.Reply.DECLINED)
-        .order_by("starts_at")
-        .distinct()
-    )
+    # One subquery over the user's own invitations: an exclude() across the
+    # relation would also drop workshops that someone else declined.
+    mine = Invitation.objects.filter(user=request.user).exclude(reply=Invitation.Reply.DECLINED)
+    workshops = list(Workshop.objects.filter(pk__in=mine.values("workshop")).order_by("starts_at"))
     text = calendar(workshops, name=_("My workshops"), now=timezone.now())
     audit.record(
         actor=request.user,

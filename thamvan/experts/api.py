@@ -9,7 +9,6 @@ from config.api_common import Page, PageParams, paginate, responses
 from thamvan.experts.access import get_expert_for_user
 from thamvan.experts.models import Expert
 from thamvan.experts.schemas import ExpertFilters, ExpertOut
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["experts"])
 
@@ -24,7 +23,7 @@ def list_experts(
 ) -> dict[str, Any]:
     """The registry for the secretariat, leadership and administrators; an expert sees only
     their own profile; anyone else gets an empty list."""
-    experts = Expert.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    experts = Expert.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.specialty:
         experts = experts.filter(specialties__slug=filters.specialty)
     if filters.rank:

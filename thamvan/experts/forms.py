@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.core.locking import EditConflict, OptimisticLockForm
+from thamvan.core.locking import EditConflict, OptimisticLockForm, locked_version
 from thamvan.experts.models import (
     MAX_CONCURRENT_CONSULTATIONS,
     MIN_CONCURRENT_CONSULTATIONS,
@@ -260,10 +260,7 @@ class _DatedFormSet(BaseInlineFormSet):
             if form.instance.pk == obj.pk
         )
         with transaction.atomic():
-            rows = type(obj)._default_manager.select_for_update().filter(pk=obj.pk)
-            current = rows.values_list("lock_version", flat=True).first()
-            if current is None or current != expected:
-                raise EditConflict(current or 0)
+            locked_version(obj, expected)
             if commit:
                 obj.delete()
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.core.locking import save_with_lock
 from thamvan.core.uploads import IMPORT_KINDS, check_upload, generated_key
 from thamvan.experts.access import can_manage_registry
 from thamvan.experts.forms import ExpertForm, OwnProfileForm
@@ -215,8 +216,7 @@ def specialty_set_active(
     with transaction.atomic():
         specialty.is_active = active
         # Moves the version on so a form opened before the switch notices it.
-        specialty.lock_version += 1
-        specialty.save(update_fields=["is_active", "lock_version"])
+        save_with_lock(specialty, expected_version=None, update_fields=["is_active"])
         audit.record(
             actor=actor,
             action="specialty.activated" if active else "specialty.deactivated",
@@ -286,7 +286,7 @@ def expert_import_upload(*, actor: User, upload: UploadedFile) -> ExpertImport:
     except BaseException:
         _delete_file(record.file_key)
         raise
-    expert_imports_purge()
+    # Expired files are removed by the hourly purge_expert_imports task, not here.
     return record
 
 

@@ -9,7 +9,6 @@ from config.api_common import Page, PageParams, paginate, responses
 from thamvan.organizations.access import get_organization_for_user
 from thamvan.organizations.models import Organization
 from thamvan.organizations.schemas import OrganizationFilters, OrganizationOut
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["organizations"])
 
@@ -19,7 +18,7 @@ def list_organizations(
     request: HttpRequest, filters: Query[OrganizationFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Organisations, by name; every signed-in user may read them."""
-    organizations = Organization.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    organizations = Organization.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.kind:
         organizations = organizations.filter(kind=filters.kind)
     return paginate(organizations.order_by("name_key", "pk"), page)

@@ -13,7 +13,7 @@ from thamvan import audit
 from thamvan.accounts.models import Membership
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import save_form
-from thamvan.core.pagination import paginate
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.organizations.access import (
     can_manage_organizations,
     get_organization_for_update,
@@ -48,12 +48,10 @@ def organization_list(request: AuthedRequest) -> TemplateResponse:
         organizations = organizations.search(filters.cleaned_data["q"])
         if kind := filters.cleaned_data["kind"]:
             organizations = organizations.filter(kind=kind)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filters": filters,
         "page_obj": paginate(request, organizations),
-        "query_string": query.urlencode(),
+        "query_string": query_without_page(request),
         "can_manage": can_manage_organizations(request.user),
     }
     template = "organizations/list.html#results" if request.htmx else "organizations/list.html"

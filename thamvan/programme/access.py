@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
-from thamvan.programme.models import Directive, Programme, ProgressReport, Task
+from thamvan.programme.models import Conclusion, Directive, Programme, ProgressReport, Task
 
 
 def scope_ids(user: User, *roles: str) -> set[int]:
@@ -166,3 +166,15 @@ def get_directive_for_update(user: User, pk: int) -> Directive:
     if not can_manage_programme(user):
         raise PermissionDenied
     return directive
+
+
+def get_conclusion_for_update(user: User, pk: int) -> Conclusion:
+    """A directive's conclusion the user sees, for the programme's managers to assign."""
+    if not can_manage_programme(user):
+        raise PermissionDenied
+    try:
+        return Conclusion.objects.select_related("directive").get(
+            pk=pk, directive__in=Directive.objects.visible_to(user)
+        )
+    except Conclusion.DoesNotExist:
+        raise Http404 from None

@@ -30,7 +30,6 @@ from thamvan.programme.schemas import (
     TaskOut,
 )
 from thamvan.programme.services import ProgrammeError
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["programme"])
 tasks_router = Router(tags=["programme"])
@@ -42,7 +41,7 @@ def list_programmes(
     request: HttpRequest, filters: Query[ProgrammeFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Programmes the user's organisations are party to or have tasks in."""
-    programmes = Programme.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    programmes = Programme.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     return paginate(programmes.prefetch_related("parties").order_by("-period_start", "code"), page)
 
 
@@ -61,7 +60,7 @@ def list_tasks(
     request: HttpRequest, filters: Query[TaskFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Tasks the user may see, nearest deadline first."""
-    tasks = Task.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    tasks = Task.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.status is not None:
         tasks = tasks.filter(status=filters.status)
     if filters.organization_id is not None:
@@ -96,7 +95,7 @@ def report_progress(request: HttpRequest, task_id: int, payload: ProgressReportI
             actor=request.user,  # type: ignore[arg-type]
             task=task,
             progress=payload.progress,
-            note=nfc(payload.note),
+            note=payload.note,
             reported_on=payload.reported_on,
         )
     except ProgrammeError as error:
@@ -111,7 +110,7 @@ def list_directives(
     request: HttpRequest, filters: Query[DirectiveFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Directives, newest first (secretariat, leadership, agency officers, administrators)."""
-    directives = Directive.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    directives = Directive.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.kind is not None:
         directives = directives.filter(kind=filters.kind)
     return paginate(directives.order_by("-issued_on", "-pk"), page)

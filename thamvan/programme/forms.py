@@ -6,12 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.forms import DATE_INPUT, DateField
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Conclusion, Directive, Programme, Task, TaskStatus
 from thamvan.search.normalize import nfc
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ProgrammeForm(OptimisticLockForm):
@@ -125,7 +124,7 @@ class StatusForm(forms.Form):
 
 
 class ProgressReportForm(forms.Form):
-    reported_on = forms.DateField(label=_("Report date"), widget=DATE_INPUT)
+    reported_on = DateField(label=_("Report date"), widget=DATE_INPUT)
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
     note = forms.CharField(
         label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -156,8 +155,8 @@ class TaskFilterForm(forms.Form):
         queryset=Directive.objects.all(),
         empty_label=_("All directives"),
     )
-    start = forms.DateField(label=_("Deadline from"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("Deadline to"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("Deadline from"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("Deadline to"), required=False, widget=DATE_INPUT)
 
 
 class DirectiveForm(OptimisticLockForm):
@@ -200,7 +199,7 @@ class AssignForm(forms.Form):
         queryset=Organization.objects.active(),
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
+    deadline = DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
     title = forms.CharField(
         label=_("Task title"),
         required=False,

@@ -5,13 +5,11 @@ from enum import StrEnum
 
 from ninja import Field, Schema
 
-from config.api_common import Text
+from config.api_common import MAX_ID, Text
+from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.programme.models import Directive, Programme, Task, TaskStatus
 
 # Ids and days outside what the database columns hold answer 422, not 500.
-MAX_ID = 2**31 - 1
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2999, 12, 31)
 
 # Named apart: OpenAPI components are keyed by name, and other apps have a "Kind" too.
 ProgrammeTaskStatus = StrEnum("ProgrammeTaskStatus", [(v, v) for v in TaskStatus.values])  # type: ignore[misc]

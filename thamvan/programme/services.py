@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan import audit
 from thamvan.accounts.models import Membership, Role, User
-from thamvan.core.locking import EditConflict, Versioned
+from thamvan.core.locking import EditConflict, save_with_lock
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
 from thamvan.organizations.models import Organization
 from thamvan.programme.access import can_manage_programme, can_report_progress
@@ -54,33 +54,6 @@ class ProgrammeError(ValidationError):
 
 def today() -> date:
     return timezone.localdate()
-
-
-V = TypeVar("V", bound=Versioned)
-
-
-def save_versioned(instance: V, *, expected_version: int | None) -> V:
-    """Save an edited object and move its version on, inside the caller's transaction.
-
-    With ``expected_version`` (the version the form was opened at) a stale copy
-    raises EditConflict. Callers without one (imports, the API) still move the
-    version on, so a form opened before their change reports the conflict.
-    """
-    if instance.pk is None:
-        instance.save()
-        return instance
-    current = (
-        type(instance)
-        ._default_manager.select_for_update()
-        .filter(pk=instance.pk)
-        .values_list("lock_version", flat=True)
-        .first()
-    )
-    if current is None or (expected_version is not None and current != expected_version):
-        raise EditConflict(current or 0)
-    instance.lock_version = current + 1
-    instance.save()
-    return instance
 
 
 def _reindex_tasks(tasks: Any) -> None:
@@ -167,7 +140,7 @@ def programme_save(
     created = programme.pk is None
     old_name = Programme.objects.filter(pk=programme.pk).values_list("name", flat=True).first()
     programme.full_clean()
-    save_versioned(programme, expected_version=expected_version)
+    save_with_lock(programme, expected_version=expected_version)
     if old_name is not None and old_name != programme.name:
         _reindex_tasks(Task.objects.filter(programme=programme))
     programme.parties.set(list(parties))
@@ -423,7 +396,7 @@ def directive_save(
         with transaction.atomic():
             created = directive.pk is None
             directive.full_clean()
-            save_versioned(directive, expected_version=expected_version)
+            save_with_lock(directive, expected_version=expected_version)
             if not created:
                 _reindex_tasks(Task.objects.filter(conclusion__directive=directive))
             audit.record(

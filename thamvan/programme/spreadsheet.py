@@ -309,6 +309,18 @@ def import_apply(*, actor: User, tasks: dict[int, Task], plan: ImportPlan) -> in
         raise ProgrammeError(_("The file has errors; nothing was changed."), code="invalid")
     with transaction.atomic():
         locked = Task.objects.select_for_update().in_bulk([c.task_id for c in plan.changes])
+        gone = next((c for c in plan.changes if c.task_id not in locked), None)
+        if gone is not None:
+            # Deleted since the preview: the plan no longer matches the programme.
+            raise ProgrammeError(
+                _("Row %(row)s: %(reason)s")
+                % {
+                    "row": gone.row,
+                    "reason": _("ID “%(id)s” is not a task of this programme.")
+                    % {"id": gone.task_id},
+                },
+                code="stale",
+            )
         # Re-check against the rows as they are now, in case they changed since the preview.
         fresh = plan_import(
             [(c.row, {"id": c.task_id, **_as_cells(c, locked[c.task_id])}) for c in plan.changes],

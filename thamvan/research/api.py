@@ -13,7 +13,6 @@ from thamvan.organizations.models import Organization
 from thamvan.research.access import get_topic_for_user
 from thamvan.research.models import ResearchTopic
 from thamvan.research.schemas import TopicDetailOut, TopicFilters, TopicOut
-from thamvan.search.normalize import nfc
 
 router = Router(tags=["research"])
 
@@ -23,7 +22,7 @@ def list_topics(
     request: HttpRequest, filters: Query[TopicFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Topics the user may see, newest first; the period keeps topics overlapping it."""
-    topics = ResearchTopic.objects.visible_to(request.user).search(nfc(filters.q))  # type: ignore[arg-type]
+    topics = ResearchTopic.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.status is not None:
         topics = topics.filter(status=filters.status)
     if filters.organization_id is not None:

@@ -6,14 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.core.forms import DATE_INPUT, DateField
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.dossiers.models import Dossier
 from thamvan.experts.models import Expert
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 from thamvan.research.models import Output, ResearchTopic
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class TopicForm(OptimisticLockForm):
@@ -64,13 +63,13 @@ class TopicForm(OptimisticLockForm):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=255)
-    due_on = forms.DateField(label=_("Due on"), widget=DATE_INPUT)
+    due_on = DateField(label=_("Due on"), widget=DATE_INPUT)
 
 
 class OutputForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Output.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=255)
-    delivered_on = forms.DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)
+    delivered_on = DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)
 
 
 class TopicFilterForm(forms.Form):
@@ -86,5 +85,5 @@ class TopicFilterForm(forms.Form):
         queryset=Organization.objects.all(),
         empty_label=_("All organisations"),
     )
-    start = forms.DateField(label=_("Active from"), required=False, widget=DATE_INPUT)
-    end = forms.DateField(label=_("Active to"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("Active from"), required=False, widget=DATE_INPUT)
+    end = DateField(label=_("Active to"), required=False, widget=DATE_INPUT)

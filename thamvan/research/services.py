@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.core.locking import save_with_lock
 from thamvan.dossiers.models import Dossier
 from thamvan.experts.models import Expert
 from thamvan.programme.models import Task
-from thamvan.programme.services import save_versioned
 from thamvan.research.access import can_manage_research
 from thamvan.research.models import Milestone, Output, ResearchTopic
 from thamvan.search.indexing import index_object
@@ -54,7 +54,7 @@ def topic_save(
     _require_manager(actor)
     created = topic.pk is None
     topic.full_clean(exclude=["team", "dossiers", "tasks"])
-    save_versioned(topic, expected_version=expected_version)
+    save_with_lock(topic, expected_version=expected_version)
     topic.team.set(list(team))
     topic.dossiers.set(list(dossiers))
     topic.tasks.set(list(tasks))

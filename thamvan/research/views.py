@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.dossiers.models import Dossier
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
-from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.research.access import can_manage_research, get_topic_for_update, get_topic_for_user
 from thamvan.research.forms import MilestoneForm, OutputForm, TopicFilterForm, TopicForm
 from thamvan.research.models import ResearchTopic, TopicQuerySet

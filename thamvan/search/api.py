@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from config.api_common import responses
-from thamvan.search.normalize import nfc
 from thamvan.search.query import Filters, search
 from thamvan.search.schemas import SearchOut, SearchParams
 
@@ -24,7 +23,7 @@ def search_knowledge_base(request: HttpRequest, params: Query[SearchParams]) -> 
         commune=params.commune,
     )
     results = search(
-        nfc(params.q),
+        params.q,
         user=request.user,  # type: ignore[arg-type]
         filters=filters,
         limit=params.limit,

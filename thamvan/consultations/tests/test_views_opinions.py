@@ -198,3 +198,13 @@ def test_offline_record_needs_an_author(reviewing, as_user, secretariat):
     response = as_user(secretariat).post(url, {"source": "paper", "verdict": "agree"})
     assert response.status_code == 200 and not Opinion.objects.exists()
     assert services.AUTHOR_REQUIRED in response.context["form"].non_field_errors()
+
+
+def test_an_invalid_submission_submits_nothing(reviewing, as_user, expert_user):
+    client = as_user(expert_user)
+    client.get(_workspace(reviewing.consultation))
+    mine = Opinion.objects.get(expert__user=expert_user)
+    response = client.post(_url("submit", mine), {"lock_version": 0, "verdict": "no-such-verdict"})
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert not mine.is_submitted

@@ -47,9 +47,9 @@ def test_others_may_not_open_the_synthesis(world, officer, secretariat, persona,
     assert as_user(request.getfixturevalue(persona)).get(url).status_code == 403
 
 
-def test_the_secretariat_issues_the_report_and_the_chair_may_not(
-    world, officer, secretariat, expert_user, as_user
-):
+@pytest.fixture
+def synthesized(world, officer, secretariat, expert_user):
+    """A consultation whose synthesis is written, ready for its report to be issued."""
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
     services.synthesis_save(
         actor=expert_user,
@@ -59,6 +59,13 @@ def test_the_secretariat_issues_the_report_and_the_chair_may_not(
         conclusions="Kết luận",
         recommendations="",
     )
+    return world
+
+
+def test_the_secretariat_issues_the_report_and_the_chair_may_not(
+    synthesized, secretariat, expert_user, as_user
+):
+    world = synthesized
     url = reverse("consultations:issue_report", args=[world.consultation.pk])
     assert as_user(expert_user).post(url).status_code == 403
     assert as_user(secretariat).post(url, {"report_number": "15"}).status_code == 302
@@ -103,3 +110,13 @@ def test_other_organisations_get_404_on_the_responses(
     world.advance("reported", officer=officer, secretariat=secretariat)
     url = reverse("consultations:responses", args=[world.consultation.pk])
     assert as_user(other_officer).get(url).status_code == 404
+
+
+def test_a_report_number_too_long_is_refused_not_dropped(synthesized, secretariat, as_user):
+    world = synthesized
+    url = reverse("consultations:issue_report", args=[world.consultation.pk])
+    response = as_user(secretariat).post(url, {"report_number": "9" * 31})
+    assert response.status_code == 302
+    world.consultation.refresh_from_db()
+    assert world.consultation.state == State.SYNTHESIZING
+    assert world.consultation.report_number == ""

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.consultations import access, services
-from thamvan.consultations.forms import AttachmentForm, ItemForm, OfflineOpinionForm, OpinionForm
+from thamvan.consultations.forms import (
+    AttachmentForm,
+    ItemForm,
+    OfflineOpinionForm,
+    OpinionForm,
+    error_text,
+)
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
 from thamvan.consultations.services import ConsultationError, OfflineItem
 from thamvan.core.http import AuthedRequest
@@ -224,8 +230,14 @@ def opinion_attach(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpResp
 def opinion_submit(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpResponse:
     consultation, opinion = _draft(request, pk, opinion_pk)
     form = OpinionForm(request.POST, questions=consultation.questions.all())
+    if "verdict" in request.POST and not form.is_valid():
+        # Submitting the stored draft would silently drop what was just typed.
+        messages.error(
+            request, _("Your opinion was not submitted: %(errors)s") % {"errors": error_text(form)}
+        )
+        return redirect("consultations:opinion_workspace", consultation.pk)
     try:
-        if form.is_valid() and "verdict" in request.POST:
+        if "verdict" in request.POST:
             services.opinion_save_draft(
                 actor=request.user,
                 opinion=opinion,

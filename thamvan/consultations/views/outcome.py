@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.consultations import access, services
-from thamvan.consultations.forms import ReportForm, ResponseForm, RevisionForm, SynthesisForm
+from thamvan.consultations.forms import (
+    ReportForm,
+    ResponseForm,
+    RevisionForm,
+    SynthesisForm,
+    error_text,
+)
 from thamvan.consultations.models import Consultation, OpinionItem, Response, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
@@ -112,10 +118,17 @@ def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
     if not access.is_secretariat(request.user, consultation):
         raise PermissionDenied
     form = ReportForm(request.POST)
-    number = form.cleaned_data["report_number"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Issuing cannot be undone: never with a number other than the one typed.
+        messages.error(
+            request, _("The report was not issued: %(errors)s") % {"errors": error_text(form)}
+        )
+        return redirect("consultations:synthesis", consultation.pk)
     try:
         services.consultation_issue_report(
-            actor=request.user, consultation=consultation, report_number=number
+            actor=request.user,
+            consultation=consultation,
+            report_number=form.cleaned_data["report_number"],
         )
     except ConsultationError as error:
         messages.error(request, " ".join(error.messages))
@@ -130,10 +143,7 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
     if not access.can_read_documents(request.user, consultation):
         raise PermissionDenied
-    can_answer = access.is_agency(request.user, consultation) and consultation.state in (
-        State.REPORTED,
-        State.RESPONDING,
-    )
+    can_answer = access.can_answer_responses(request.user, consultation)
     items = list(_items(consultation))
     errors: dict[int, Any] = {}
     if request.method == "POST":

@@ -21,13 +21,12 @@ from thamvan.consultations.forms import (
     ConsultationFilterForm,
     ConsultationForm,
     ReasonForm,
-    keep_after_conflict,
 )
 from thamvan.consultations.models import Consultation, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 
 
@@ -47,12 +46,10 @@ def consultation_list(request: AuthedRequest) -> TemplateResponse:
         consultations = consultations.sent_between(
             filters.cleaned_data["start"], filters.cleaned_data["end"]
         )
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filters": filters,
         "page_obj": paginate(request, consultations),
-        "query_string": query.urlencode(),
+        "query_string": query_without_page(request),
     }
     template = "consultations/list.html#results" if request.htmx else "consultations/list.html"
     return TemplateResponse(request, template, context)
@@ -70,7 +67,7 @@ def _save_form(
     try:
         return save(questions=form.questions, required_specialties=specialties, **data)
     except EditConflict as conflict:
-        keep_after_conflict(form, conflict)
+        show_conflict(form, conflict)
         return None
     except ConsultationError as error:
         form.add_error(None, error)
@@ -132,7 +129,7 @@ def consultation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def allowed_actions(user: Any, consultation: Consultation) -> list[str]:
     """The lifecycle buttons to show; the services check again."""
     state = consultation.state
-    agency = access.is_agency(user, consultation) or user.is_admin
+    agency = access.acts_for_agency(user, consultation)
     secretariat = access.is_secretariat(user, consultation)
     chair = access.is_chair(user, consultation)
     actions = []

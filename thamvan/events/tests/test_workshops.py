@@ -182,13 +182,15 @@ def test_the_workshop_ics_is_rfc_5545_text(
 
 
 def test_my_calendar_holds_my_invitations_except_declined_ones(
-    as_user: Any, expert_user: Any, orgs: Any
+    as_user: Any, expert_user: Any, outsider: Any, orgs: Any
 ) -> None:
     going = WorkshopFactory.create(topic="Hội thảo A")
     declined = WorkshopFactory.create(topic="Hội thảo B")
     WorkshopFactory.create(topic="Hội thảo C")
     InvitationFactory.create(workshop=going, user=expert_user, reply="accepted")
     InvitationFactory.create(workshop=declined, user=expert_user, reply="declined")
+    # Another invitee's refusal does not take the workshop off my calendar.
+    InvitationFactory.create(workshop=going, user=outsider, reply="declined")
     text = as_user(expert_user).get(reverse("events:my_ics")).content.decode()
     assert text.count("BEGIN:VEVENT") == 1
     assert "Hội thảo A" in text
@@ -262,3 +264,26 @@ def test_a_workshop_the_user_cannot_see_answers_404_to_every_action(
         == 404
     )
     assert as_user(secretariat).get(reverse("events:ics", args=[workshop.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"end": "9999-12-31"},
+        {"start": "0001-01-01"},
+    ],
+)
+def test_dates_out_of_range_are_refused_not_a_server_error(
+    as_user: Any, secretariat: Any, query: dict[str, str]
+) -> None:
+    for name in ("events:list", "dashboard:index"):
+        response = as_user(secretariat).get(reverse(name), query)
+        assert response.status_code == 200, name
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01"])
+def test_a_calendar_month_out_of_range_shows_this_month(
+    as_user: Any, secretariat: Any, month: str
+) -> None:
+    response = as_user(secretariat).get(reverse("events:calendar"), {"month": month})
+    assert response.status_code == 200

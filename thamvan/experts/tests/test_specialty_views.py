@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -158,3 +159,17 @@ def test_an_unknown_specialty_is_404(as_user: AsUser, secretariat: User) -> None
     assert (
         as_user(secretariat).get(reverse("experts:specialty_edit", args=[99999])).status_code == 404
     )
+
+
+def test_the_specialty_list_takes_the_same_queries_for_more_specialties(
+    as_user: Callable[[User], Client], secretariat: User, django_assert_max_num_queries: Any
+) -> None:
+    from thamvan.experts.tests.factories import SpecialtyFactory
+
+    client = as_user(secretariat)
+    with django_assert_max_num_queries(12):
+        assert client.get(LIST).status_code == 200
+    for _ in range(15):
+        SpecialtyFactory()
+    with django_assert_max_num_queries(12):
+        assert client.get(LIST).status_code == 200

@@ -19,7 +19,7 @@ from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.experts.access import (
     can_manage_registry,
@@ -52,12 +52,10 @@ def expert_list(request: AuthedRequest) -> TemplateResponse:
     _require_reader(request)
     filters = ExpertFilterForm(request.GET)
     experts = filters.filter(Expert.objects.visible_to(request.user)).for_list().by_given_name()
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filters": filters,
         "page_obj": paginate(request, experts),
-        "query_string": query.urlencode(),
+        "query_string": query_without_page(request),
         "can_manage": can_manage_registry(request.user),
     }
     template = "experts/list.html#results" if request.htmx else "experts/list.html"

@@ -255,3 +255,17 @@ def test_directives_are_filtered_paginated_and_listed_in_bounded_queries(
     page = api.get("/api/v1/directives", {"limit": 10, "offset": 10}).json()
     assert len(page["items"]) == 10
     assert api.get("/api/v1/directives", {"kind": "memo"}).status_code == 422
+
+
+def test_listing_progress_reports_takes_the_same_queries_for_many(
+    department_task: Any, officer: Any, api_client: Any, django_assert_max_num_queries: Any
+) -> None:
+    api = api_client(officer)
+    url = f"/api/v1/tasks/{department_task.pk}/reports"
+    assert _report(api, department_task, progress=10).status_code == 201
+    with django_assert_max_num_queries(8):
+        assert len(api.get(url).json()) == 1
+    for progress in range(20, 80, 10):
+        assert _report(api, department_task, progress=progress).status_code == 201
+    with django_assert_max_num_queries(8):
+        assert len(api.get(url).json()) == 7

@@ -180,3 +180,22 @@ def test_a_title_that_looks_like_a_formula_is_exported_as_text(
     cell = _sheet(workbook).cell(2, COLUMN["title"])
     assert cell.data_type == "s"
     assert str(cell.value).startswith("=HYPERLINK")
+
+
+def test_a_task_deleted_after_the_preview_stops_the_import_cleanly(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task]
+) -> None:
+    client = as_user(secretariat)
+    workbook = _export(client, programme)
+    sheet = _sheet(workbook)
+    sheet.cell(_row_of(sheet, tree["c"]), COLUMN["note"]).value = "Bổ sung"
+    sheet.cell(_row_of(sheet, tree["a"]), COLUMN["progress"]).value = 50
+    preview = _upload(client, programme, workbook)
+    assert preview.context["plan"].ok
+    tree["a"].delete()
+
+    response = client.post(
+        reverse("programme:import", args=[programme.pk]), {"token": preview.context["token"]}
+    )
+    assert response.status_code in (200, 302)
+    assert not ProgressReport.objects.filter(note="Bổ sung").exists()

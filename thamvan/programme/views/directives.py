@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -15,17 +15,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import UploadRejected
 from thamvan.programme.access import (
     can_manage_programme,
     can_read_directives,
+    get_conclusion_for_update,
     get_directive_for_update,
     get_directive_for_user,
 )
 from thamvan.programme.forms import AssignForm, ConclusionForm, DirectiveFilterForm, DirectiveForm
-from thamvan.programme.models import Conclusion, Directive, Task, TaskStatus
+from thamvan.programme.models import Directive, Task, TaskStatus
 from thamvan.programme.services import (
     Attachment,
     ProgrammeError,
@@ -35,8 +36,6 @@ from thamvan.programme.services import (
 )
 from thamvan.programme.views.common import (
     attachment_response,
-    query_without_page,
-    show_conflict,
 )
 
 
@@ -164,14 +163,7 @@ def conclusion_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conclusion_assign_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    if not can_manage_programme(request.user):
-        raise PermissionDenied
-    try:
-        conclusion = Conclusion.objects.select_related("directive").get(
-            pk=pk, directive__in=Directive.objects.visible_to(request.user)
-        )
-    except Conclusion.DoesNotExist:
-        raise Http404 from None
+    conclusion = get_conclusion_for_update(request.user, pk)
     form = AssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import IMPORT_KINDS, UploadRejected, check_upload
 from thamvan.programme.access import (
     can_manage_programme,
@@ -37,7 +37,6 @@ from thamvan.programme.spreadsheet import (
     plan_import,
     read_rows,
 )
-from thamvan.programme.views.common import query_without_page, show_conflict
 from thamvan.search.normalize import slugify_vi
 
 IMPORT_SALT = "thamvan.programme.import"

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
-from thamvan.core.locking import EditConflict
-from thamvan.core.pagination import paginate
+from thamvan.core.locking import EditConflict, show_conflict
+from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import UploadRejected
 from thamvan.organizations.models import Organization
 from thamvan.programme.access import (
@@ -41,8 +41,6 @@ from thamvan.programme.services import (
 )
 from thamvan.programme.views.common import (
     attachment_response,
-    query_without_page,
-    show_conflict,
 )
 
 
