@@ -37,6 +37,8 @@ from defusedxml.ElementTree import DefusedXMLParser
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import lazy
@@ -1240,3 +1242,18 @@ def safe_content_disposition(filename: str, *, inline: bool = False) -> str:
     disposition = "inline" if inline else "attachment"
     encoded = quote(name, safe="")
     return f"{disposition}; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{encoded}"
+
+
+def stored_file_response(file: FieldFile, filename: str, content_type: str) -> FileResponse:
+    """Stream a stored file behind the caller's access check, never from MEDIA_URL; else 404."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    response["Content-Disposition"] = safe_content_disposition(filename or "file")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -10,7 +10,7 @@ from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.consultations import access
 from thamvan.consultations.models import Consultation
-from thamvan.core.uploads import safe_content_disposition
+from thamvan.core.uploads import stored_file_response
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES
 
@@ -26,10 +26,7 @@ def generated_document_response(
     ).first()
     if record is None:
         raise Http404
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    response = stored_file_response(record.file, record.filename, CONTENT_TYPES[record.kind])  # type: ignore[index]
     # The XLSX of every remark is a data export; the DOCX are the issued documents.
     audit.record(
         actor=user,
@@ -38,8 +35,4 @@ def generated_document_response(
         data={"consultation": consultation.pk, "kind": record.kind},
         request=request,
     )
-    response = FileResponse(handle, content_type=CONTENT_TYPES[record.kind])  # type: ignore[index]
-    response["Content-Disposition"] = safe_content_disposition(record.filename)
-    response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

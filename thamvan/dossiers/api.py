@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 
 from config.api_common import Page, PageParams, conflict_response, paginate, responses
 from thamvan.core.locking import EditConflict
-from thamvan.core.uploads import safe_content_disposition
+from thamvan.core.uploads import stored_file_response
 from thamvan.dossiers import services
 from thamvan.dossiers.access import (
     can_create_dossier,
@@ -223,19 +223,12 @@ def upload_document(
 )
 def download_document(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_document_for_user(request.user, document_id)  # type: ignore[arg-type]
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    response = stored_file_response(
+        document.file, document.original_filename, document.content_type
+    )
     services.document_downloaded(
         actor=request.user,  # type: ignore[arg-type]
         document=document,
         request=request,
     )
-    response = FileResponse(
-        handle, content_type=document.content_type or "application/octet-stream"
-    )
-    response["Content-Disposition"] = safe_content_disposition(document.original_filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
     return response

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.forms import BaseForm
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
-from thamvan.core.uploads import safe_content_disposition
+from thamvan.core.uploads import stored_file_response
 from thamvan.dossiers import services
 from thamvan.dossiers.access import (
     can_change_dossier,
@@ -376,15 +376,8 @@ def document_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def document_download(request: AuthedRequest, pk: int) -> FileResponse:
     document = get_document_for_user(request.user, pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    response = stored_file_response(
+        document.file, document.original_filename, document.content_type
+    )
     services.document_downloaded(actor=request.user, document=document, request=request)
-    # Streamed from storage behind the access check, never from MEDIA_URL.
-    content_type = document.content_type or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = safe_content_disposition(document.original_filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-cache"
     return response

@@ -193,6 +193,7 @@ def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Ins
         for e in pool.experts
     ]
     scores = affinity_scores(request_profile, profiles) if profiles else []
+    pooled = {expert.pk for expert in pool.experts}
     data: dict[str, Any] = {
         "experts": [
             {
@@ -228,7 +229,7 @@ def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Ins
         "conflicts": [
             {"request": REQUEST_ID, "expert": str(pk), "reason": "; ".join(reasons)}
             for pk, reasons in pool.conflicts.items()
-            if any(e.pk == pk for e in pool.experts)
+            if pk in pooled
         ],
     }
     return parse_instance(data)

@@ -29,7 +29,7 @@ from thamvan.consultations.forms import (
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
 from thamvan.consultations.services import ConsultationError, OfflineItem
 from thamvan.core.http import AuthedRequest
-from thamvan.core.uploads import UploadRejected, safe_content_disposition
+from thamvan.core.uploads import UploadRejected, stored_file_response
 from thamvan.search.query import Hit, similar
 
 
@@ -304,10 +304,9 @@ def attachment_download(
     attachment = Attachment.objects.filter(opinion=opinion, pk=attachment_pk).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    response = stored_file_response(
+        attachment.file, attachment.original_filename, attachment.content_type
+    )
     audit.record(
         actor=request.user,
         action=Action.DOWNLOAD,
@@ -315,9 +314,6 @@ def attachment_download(
         data={"consultation": consultation.pk, "opinion": opinion.pk},
         request=request,
     )
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = safe_content_disposition(attachment.original_filename)
-    response["Cache-Control"] = "private, no-cache"
     return response
 
 

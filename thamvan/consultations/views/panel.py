@@ -37,7 +37,10 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         chosen = [int(v) for v in request.POST.getlist("expert") if v.isdigit()]
         rows = {row.expert.pk: row for row in recommendation.ranked}
         suggested = {row.expert.pk for row in recommendation.suggested}
-        experts = {e.pk: e for e in Expert.objects.active().filter(pk__in=chosen)}
+        # The service notifies each expert's account: load them with the experts.
+        experts = {
+            e.pk: e for e in Expert.objects.active().filter(pk__in=chosen).select_related("user")
+        }
         picks = []
         for expert_id in chosen:
             if expert_id not in experts:

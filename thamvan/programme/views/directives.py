@@ -17,7 +17,7 @@ from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
-from thamvan.core.uploads import UploadRejected
+from thamvan.core.uploads import UploadRejected, stored_file_response
 from thamvan.programme.access import (
     can_manage_programme,
     can_read_directives,
@@ -33,9 +33,6 @@ from thamvan.programme.services import (
     conclusion_add,
     conclusion_assign,
     directive_save,
-)
-from thamvan.programme.views.common import (
-    attachment_response,
 )
 
 
@@ -134,7 +131,7 @@ def _directive_form(request: AuthedRequest, directive: Directive | None) -> Http
 @login_required
 def directive_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     directive = get_directive_for_user(request.user, pk)
-    response = attachment_response(
+    response = stored_file_response(
         directive.attachment, directive.attachment_name, directive.attachment_type
     )
     audit.record(

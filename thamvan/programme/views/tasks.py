@@ -16,7 +16,7 @@ from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
-from thamvan.core.uploads import UploadRejected
+from thamvan.core.uploads import UploadRejected, stored_file_response
 from thamvan.organizations.models import Organization
 from thamvan.programme.access import (
     can_manage_programme,
@@ -38,9 +38,6 @@ from thamvan.programme.services import (
     task_set_status,
     task_update,
     today,
-)
-from thamvan.programme.views.common import (
-    attachment_response,
 )
 
 
@@ -225,7 +222,7 @@ def report_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def report_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     report = get_report_for_user(request.user, pk)
-    response = attachment_response(
+    response = stored_file_response(
         report.attachment, report.attachment_name, report.attachment_type
     )
     audit.record(
