@@ -17,10 +17,11 @@ reached, instead of collecting every match first:
   MATCH expression tests any mix of columns. FTS5 returns rowids in ascending
   order natively (descending order reads whole lists first), so ascending
   negated ranks are the newest first.
-* PostgreSQL keeps one tsvector per column with a GIN index each, and the rank
-  with a btree index: for a common query the planner walks the rank index and
-  tests each row, for a rare one it intersects the GIN indexes and sorts the few
-  matches.
+* PostgreSQL keeps all keys of an entry in one tsvector with a GIN index, the
+  column a token belongs to marked on it (``^``, ``=``, none), beside the rank
+  with a btree index. A GIN lookup collects every match before returning any,
+  so searches look first in windows of the newest entries, made part of the
+  same lookup by recency tokens (``PostgreSQLBackend.windows``).
 """
 
 from __future__ import annotations
@@ -65,11 +66,35 @@ class Match:
 class Join:
     """SQL to join the keys to ``search_searchentry`` for one ``Match``."""
 
+    # A table, or a subquery with its alias, and the subquery's parameters.
     table: str
     where: list[str]
     params: list[Any]
     # ORDER BY this to walk the keys newest first.
     order_by: str
+    table_params: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The newest entries: every entry of rank ``lowest`` or more."""
+
+    lowest: int
+    # How many entries it holds, about.
+    size: int
+    # Index tokens that together hold those entries, where the engine needs them.
+    tokens: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recency:
+    """What a backend knows of the newest entries when a search starts."""
+
+    newest: int
+    # Entries in the window of each shift.
+    sizes: dict[int, int]
+    # All entries, about.
+    total: float
 
 
 ENTRY_TABLE = "search_searchentry"
@@ -104,18 +129,29 @@ class SearchBackend:
     def clear(self) -> None:
         raise NotImplementedError
 
-    def join(self, match: Match, *, window: int | None = None) -> Join:
-        """``window``: look only at the newest this many keys (see ``common``)."""
+    def join(self, match: Match, *, window: Window | None = None, ordered: bool = False) -> Join:
+        """``window``: look only among the newest entries (see ``windows``).
+
+        ``ordered``: the query will be ordered by ``Join.order_by``, so the
+        table may be a subquery that sorts the matches before they are joined.
+        """
         raise NotImplementedError
 
-    def common(self, match: Match) -> float:
-        """At most what share of all entries may match: 1 when unknown.
+    def recency(self) -> Recency | None:
+        """What ``windows`` needs to know of the newest entries; read once per search."""
+        return None
 
-        Where walking the keys newest first is not how the engine looks up a
-        match, ``search`` first looks in a window of the newest keys when a
-        match is common enough to fill a page there.
+    def windows(
+        self, match: Match, limit: int, recency: Recency | None = None
+    ) -> list[Window | None]:
+        """Where to look for the newest ``limit`` matches, in turn; None is everywhere.
+
+        Finding ``limit`` matches in a window of the newest entries is the exact
+        answer, since every entry outside it is older. Where walking the keys
+        newest first is not how the engine looks a match up, the windows likely
+        to hold ``limit`` matches come first.
         """
-        return 0.0
+        return [None]
 
     def key_column(self) -> str:
         """The entry column that the subqueries of ``match_any_sql``/``term_sql`` return."""
@@ -261,7 +297,7 @@ class SQLiteBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {self.table}")
 
-    def join(self, match: Match, *, window: int | None = None) -> Join:
+    def join(self, match: Match, *, window: Window | None = None, ordered: bool = False) -> Join:
         # FTS5 walks its matches in rowid order and stops at the LIMIT: no window needed.
         return Join(
             table=self.table,
@@ -295,34 +331,66 @@ class SQLiteBackend(SearchBackend):
             return int(cursor.fetchone()[0])
 
 
+# Each column's tokens carry a mark in the one tsvector PostgreSQL keeps per
+# entry, so that any mix of columns is one condition on one GIN index. Folded
+# syllables carry none, so that a prefix ('da':*) matches the few syllables it
+# begins and nothing else: not pairs, nor the other columns' tokens.
+_PG_MARK: dict[Column, str] = {"title": "^", "exact": "=", "folded": ""}
+# Recency tokens: "#<shift>:<rank >> shift>" for each shift, blocks of time that
+# double from one shift to the next (the finest is about 18 hours).
+RECENCY_SHIFTS = tuple(range(16, 38))
+
+
 def _pg_lexeme(column: Column, token: str) -> str:
-    # Folded pairs start with "_", so that a prefix ('da':*) matches the few
-    # syllables it begins, not every pair that starts with it.
-    return "_" + token if column == "folded" and _is_pair(token) else token
+    if column == "folded" and _is_pair(token):
+        return "_" + token
+    return _PG_MARK[column] + token
 
 
-def _tsquery_lexeme(column: Column, token: str) -> str:
+def _quoted(lexeme: str) -> str:
     # Quoted lexemes are taken as they are: the text-search parser, which would
     # split bigrams at "_", never sees them.
-    lexeme = _pg_lexeme(column, token)
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _tsquery(condition: Condition) -> str:
-    lexemes = [_tsquery_lexeme(condition.column, t) for t in condition.tokens]
+    lexemes = [_quoted(_pg_lexeme(condition.column, t)) for t in condition.tokens]
     if condition.prefix_last and lexemes:
         lexemes[-1] += ":*"
     return " & ".join(lexemes)
 
 
+def rank_lexemes(rank: int) -> list[str]:
+    """The recency tokens of one entry: the block of its rank at each shift."""
+    return [f"#{shift}:{rank >> shift}" for shift in RECENCY_SHIFTS]
+
+
 class PostgreSQLBackend(SearchBackend):
-    """tsvector columns built with array_to_tsvector, each with a GIN index."""
+    """One tsvector per entry with a GIN index, and the rank with a btree index.
+
+    A GIN lookup finds every match before any is returned, so a common match
+    costs as much as it has matches. Searches therefore look first in windows of
+    the newest entries (``windows``), which the recency tokens make part of the
+    same GIN condition, and the whole index only when the windows hold too few.
+    """
 
     vendor = "postgresql"
-    # A NOT over a tsvector is rechecked on every candidate row, reading its
-    # other key columns: at 1M entries the last tier spent 40 ms on it.
+    # A NOT over the keys is rechecked on every candidate row: excluding the
+    # tiers above by id is cheaper (see ``query._ranked``).
     excludes_in_index = False
-    table = "search_vector"
+    table = "search_keys"
+    # The previous layout: one tsvector per column (migration 0002).
+    legacy_table = "search_vector"
+    # Lexeme statistics and window sizes are read again after this long.
+    STATS_SECONDS = 300
+    # Window sizes are counted up to this many entries.
+    COUNT_WINDOWS_TO = 1 << 18
+
+    def __init__(self) -> None:
+        # (fetched at, lexeme → share of entries holding it), from ANALYZE.
+        self._stats: tuple[float, dict[str, float]] = (-1e9, {})
+        # (fetched at, newest rank's blocks, {shift: entries in its window}).
+        self._sizes: tuple[float, tuple[int, ...], dict[int, int]] = (-1e9, (), {})
 
     def create_schema(self, conn: BaseDatabaseWrapper) -> None:
         with conn.cursor() as cursor:
@@ -330,60 +398,59 @@ class PostgreSQLBackend(SearchBackend):
                 f"CREATE TABLE IF NOT EXISTS {self.table} ("
                 # No foreign key: TRUNCATE of the entries (test flushes) must not
                 # need CASCADE; entries and keys are deleted together in code.
-                "entry_id bigint PRIMARY KEY, "
-                "title tsvector NOT NULL, exact tsvector NOT NULL, folded tsvector NOT NULL)"
+                "entry_id bigint PRIMARY KEY, rank bigint NOT NULL, keys tsvector NOT NULL)"
             )
-            self._add_rank(cursor)
-            for column in COLUMNS:
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {self.table}_{column} "
-                    f"ON {self.table} USING gin ({column})"
-                )
-
-    def _add_rank(self, cursor: Any) -> None:
-        cursor.execute(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS rank bigint")
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {self.table}_rank ON {self.table} (rank DESC)")
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {self.table}_keys ON {self.table} USING gin (keys)"
+            )
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {self.table}_rank ON {self.table} (rank DESC)"
+            )
 
     def drop_schema(self, conn: BaseDatabaseWrapper) -> None:
         with conn.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.legacy_table}")
 
     def upgrade_schema(self, conn: BaseDatabaseWrapper) -> None:
         self.create_schema(conn)
         with conn.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {self.table} v SET rank = e.rank FROM {ENTRY_TABLE} e "
-                "WHERE e.id = v.entry_id AND v.rank IS DISTINCT FROM e.rank"
-            )
-            # Folded pairs gain their "_" (``_pg_lexeme``).
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [self.legacy_table])
+            if not cursor.fetchone()[0]:
+                return
+            # Folded pairs of the first layout lack their "_" mark.
             unmarked = r"l LIKE '%%\_%%' AND l NOT LIKE '\_%%'"
+            shifts = ", ".join(str(s) for s in RECENCY_SHIFTS)
             cursor.execute(
-                f"UPDATE {self.table} SET folded = array_to_tsvector(ARRAY("
-                f"SELECT CASE WHEN {unmarked} THEN '_' || l ELSE l END "
-                "FROM unnest(tsvector_to_array(folded)) l)) "
-                f"WHERE EXISTS (SELECT 1 FROM unnest(tsvector_to_array(folded)) l WHERE {unmarked})"
+                f"INSERT INTO {self.table} (entry_id, rank, keys) "
+                "SELECT e.id, e.rank, array_to_tsvector("
+                "ARRAY(SELECT '^' || l FROM unnest(tsvector_to_array(v.title)) l) || "
+                "ARRAY(SELECT '=' || l FROM unnest(tsvector_to_array(v.exact)) l) || "
+                f"ARRAY(SELECT CASE WHEN {unmarked} THEN '_' || l ELSE l END "
+                "FROM unnest(tsvector_to_array(v.folded)) l) || "
+                f"ARRAY(SELECT '#' || s || ':' || (e.rank >> s) FROM unnest(ARRAY[{shifts}]) s)) "
+                f"FROM {self.legacy_table} v JOIN {ENTRY_TABLE} e ON e.id = v.entry_id "
+                "WHERE e.rank IS NOT NULL "
+                "ON CONFLICT (entry_id) DO NOTHING"
             )
+            cursor.execute(f"DROP TABLE {self.legacy_table}")
+
+    @staticmethod
+    def _lexemes(rank: int, keys: Keys) -> list[str]:
+        return [
+            *(_pg_lexeme(column, t) for column in COLUMNS for t in getattr(keys, column).split()),
+            *rank_lexemes(rank),
+        ]
 
     def write(self, rows: Iterable[tuple[int, int, Keys]]) -> None:
-        batch = [
-            (
-                pk,
-                rank,
-                keys.title,
-                keys.exact,
-                " ".join(_pg_lexeme("folded", t) for t in keys.folded.split()),
-            )
-            for pk, rank, keys in rows
-        ]
+        batch = [(pk, rank, self._lexemes(rank, keys)) for pk, rank, keys in rows]
         if not batch:
             return
-        vector = "array_to_tsvector(string_to_array(%s, ' '))"
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {self.table} (entry_id, rank, title, exact, folded) "
-                f"VALUES (%s, %s, {vector}, {vector}, {vector}) "
-                "ON CONFLICT (entry_id) DO UPDATE SET rank = EXCLUDED.rank, "
-                "title = EXCLUDED.title, exact = EXCLUDED.exact, folded = EXCLUDED.folded",
+                f"INSERT INTO {self.table} (entry_id, rank, keys) "
+                "VALUES (%s, %s, array_to_tsvector(%s::text[])) "
+                "ON CONFLICT (entry_id) DO UPDATE SET rank = EXCLUDED.rank, keys = EXCLUDED.keys",
                 batch,
             )
 
@@ -395,88 +462,149 @@ class PostgreSQLBackend(SearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {self.table}")
 
-    def _conditions(self, conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
-        sql = " AND ".join(f"{self.table}.{c.column} @@ %s::tsquery" for c in conditions)
-        return sql, [_tsquery(c) for c in conditions]
-
-    def join(self, match: Match, *, window: int | None = None) -> Join:
-        table = self.table
-        if window is not None:
-            # The planner cannot but walk the rank index here; without the
-            # window, it estimates a common multi-word match as rare (it takes
-            # the words as independent) and sorts every match.
-            table = (
-                f"(SELECT * FROM {self.table} ORDER BY rank DESC LIMIT {int(window)}) {self.table}"
-            )
-        where = [f"{self.table}.entry_id = {ENTRY_TABLE}.id"]
-        sql, params = self._conditions(match.require)
-        where.append(sql)
+    def join(self, match: Match, *, window: Window | None = None, ordered: bool = False) -> Join:
+        query = " & ".join(f"({_tsquery(c)})" for c in match.require)
         for group in match.exclude:
-            group_sql, group_params = self._conditions(group)
-            where.append(f"NOT ({group_sql})")
-            params += group_params
-        return Join(table=table, where=where, params=params, order_by=f"{self.table}.rank DESC")
+            query += " & !(" + " & ".join(f"({_tsquery(c)})" for c in group) + ")"
+        if window is not None:
+            # The tokens make the window part of the GIN lookup. No bound on the
+            # rank beside them: the planner would rather walk the rank index and
+            # test every entry in the window, reading all its keys.
+            query = "(" + " | ".join(_quoted(t) for t in window.tokens) + f") & {query}"
+        entry = f"{self.table}.entry_id = {ENTRY_TABLE}.id"
+        order_by = f"{self.table}.rank DESC"
+        if not ordered:
+            where = [entry, f"{self.table}.keys @@ %s::tsquery"]
+            return Join(table=self.table, where=where, params=[query], order_by=order_by)
+        # The matches sorted before they are joined, so that the join stops at
+        # the LIMIT; the planner, which takes the words of a query as
+        # independent, would join every match and then sort.
+        table = (
+            f"(SELECT entry_id, rank FROM {self.table} WHERE keys @@ %s::tsquery "
+            f"ORDER BY rank DESC) {self.table}"
+        )
+        return Join(table=table, where=[entry], params=[], order_by=order_by, table_params=[query])
 
-    # Most common lexemes per column, from ANALYZE: (fetched at, {column: {lexeme: share}}).
-    _stats: tuple[float, dict[str, dict[str, float]]] = (0.0, {})
-    STATS_SECONDS = 300
-
-    def _lexeme_shares(self) -> dict[str, dict[str, float]]:
+    def _lexeme_shares(self) -> dict[str, float]:
         fetched, shares = self._stats
         if time.monotonic() - fetched < self.STATS_SECONDS:
             return shares
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs "
-                "FROM pg_stats WHERE tablename = %s AND most_common_elems IS NOT NULL",
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE tablename = %s AND attname = 'keys' AND most_common_elems IS NOT NULL",
                 [self.table],
             )
-            shares = {
-                column: dict(zip(elems, freqs, strict=False))
-                for column, elems, freqs in cursor.fetchall()
-            }
+            row = cursor.fetchone()
+        shares = dict(zip(row[0], row[1], strict=False)) if row else {}
         self._stats = (time.monotonic(), shares)
         return shares
 
-    def common(self, match: Match) -> float:
-        # Every token must be there, so the rarest one bounds the share; a token
-        # missing from the statistics is rarer than any listed.
+    def share(self, match: Match) -> float:
+        """At most what share of all entries may match.
+
+        Every token must be there, so the rarest bounds the share.
+        """
         shares = self._lexeme_shares()
+        # Only the most common lexemes are listed: any other is at most as common.
+        unlisted = 0.0
         bound = 1.0
         for condition in match.require:
-            column = shares.get(condition.column, {})
             tokens = condition.tokens[:-1] if condition.prefix_last else condition.tokens
             for token in tokens:
-                bound = min(bound, column.get(_pg_lexeme(condition.column, token), 0.0))
+                bound = min(bound, shares.get(_pg_lexeme(condition.column, token), unlisted))
         return bound
+
+    @staticmethod
+    def _lowest(newest: int, shift: int) -> int:
+        # The block before the newest rank's, so that a window is never nearly empty.
+        return ((newest >> shift) - 1) << shift
+
+    def recency(self) -> Recency | None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT rank FROM {self.table} ORDER BY rank DESC LIMIT 1), "
+                "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+                [self.table],
+            )
+            newest, total = cursor.fetchone()
+            if newest is None:
+                return None
+            blocks = tuple(newest >> shift for shift in RECENCY_SHIFTS)
+            fetched, known, sizes = self._sizes
+            if known != blocks or time.monotonic() - fetched >= self.STATS_SECONDS:
+                counts = ", ".join(
+                    f"COUNT(*) FILTER (WHERE rank >= {self._lowest(newest, shift)})"
+                    for shift in RECENCY_SHIFTS
+                )
+                cursor.execute(
+                    f"SELECT {counts} FROM (SELECT rank FROM {self.table} "
+                    f"ORDER BY rank DESC LIMIT {self.COUNT_WINDOWS_TO}) newest"
+                )
+                sizes = dict(zip(RECENCY_SHIFTS, cursor.fetchone(), strict=True))
+                self._sizes = (time.monotonic(), blocks, sizes)
+        return Recency(newest, sizes, max(float(total or 0), float(max(sizes.values()))))
+
+    def windows(
+        self, match: Match, limit: int, recency: Recency | None = None
+    ) -> list[Window | None]:
+        """Windows worth a look before the whole index, smallest first, then None.
+
+        A shift's window is the newest rank's block at that shift and the block
+        before it: two tokens. A GIN lookup costs about as much as its rarest
+        token has entries, so a window is worth it when it holds fewer entries
+        than the match's rarest token and the statistics say it may hold
+        ``limit`` matches. The window before the first of those comes first, at
+        about half its cost: what it holds says whether the next is worth it
+        (``query._Windows``). Any window gives exact results (it holds every
+        entry newer than its bound); the choice only changes the cost.
+        """
+        share = self.share(match)
+        if recency is None or share * recency.total < limit:
+            return [None]
+        useful = [
+            (shift, size)
+            for shift, size in recency.sizes.items()
+            if limit <= size < share * recency.total
+        ]
+        likely = [(shift, size) for shift, size in useful if size * share >= limit]
+        if likely and useful[0] != likely[0]:
+            likely.insert(0, useful[useful.index(likely[0]) - 1])
+        windows: list[Window | None] = []
+        for shift, size in likely:
+            if windows and windows[-1] is not None and windows[-1].size == size:
+                continue
+            block = recency.newest >> shift
+            tokens = (f"#{shift}:{block - 1}", f"#{shift}:{block}")
+            windows.append(Window(self._lowest(recency.newest, shift), size, tokens))
+        return [*windows, None]
 
     def key_column(self) -> str:
         return "id"
 
     def match_any_sql(self, tokens: Sequence[str]) -> tuple[str, list[Any]]:
         return (
-            f"SELECT entry_id FROM {self.table} WHERE folded @@ %s::tsquery",
-            [" | ".join(_tsquery_lexeme("folded", t) for t in tokens)],
+            f"SELECT entry_id FROM {self.table} WHERE keys @@ %s::tsquery",
+            [" | ".join(_quoted(_pg_lexeme("folded", t)) for t in tokens)],
         )
 
     def term_sql(self, column: Column, token: str) -> tuple[str, list[Any]]:
         return (
-            f"SELECT entry_id FROM {self.table} WHERE {column} @@ %s::tsquery",
-            [_tsquery_lexeme(column, token)],
+            f"SELECT entry_id FROM {self.table} WHERE keys @@ %s::tsquery",
+            [_quoted(_pg_lexeme(column, token))],
         )
 
     def score_sql(
         self, terms: Sequence[tuple[Column, str, int]], entry: str
     ) -> tuple[str, list[Any]]:
-        # Tested on the matched entry's own vectors, fetched once: one lookup per
+        # Tested on the matched entry's own keys, fetched once: one lookup per
         # result instead of one index scan per term over the whole table.
         if not terms:
             return "0", []
         parts = [
-            f"CASE WHEN v.{column} @@ %s::tsquery THEN {weight} ELSE 0 END"
-            for column, _t, weight in terms
+            f"CASE WHEN v.keys @@ %s::tsquery THEN {weight} ELSE 0 END" for *_, weight in terms
         ]
-        params: list[Any] = [_tsquery_lexeme(column, token) for column, token, _w in terms]
+        params: list[Any] = [_quoted(_pg_lexeme(column, token)) for column, token, _w in terms]
         return (
             f"(SELECT {' + '.join(parts)} FROM {self.table} v WHERE v.entry_id = {entry}.id)",
             params,

@@ -18,7 +18,9 @@ of adjacent query syllables (every syllable for a one-word query):
 3. the phrase in the title (accents ignored);
 4. the phrase (accents ignored);
 5. every syllable with the accents as typed;
-6. every syllable (the match itself).
+6. every syllable;
+7. every syllable, the last one as a prefix (the match itself, as the search
+   page asks while the user types).
 
 So exact beats folded, a phrase beats scattered words, the title breaks the
 tie, and recency orders equals. Each tier is one indexed query that walks the
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +54,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from thamvan.organizations.models import AdministrativeUnit, Organization
-from thamvan.search.backends import Condition, Match, get_backend
+from thamvan.search.backends import Condition, Match, Recency, Window, get_backend
 from thamvan.search.models import SearchEntry
 from thamvan.search.normalize import bigrams, fold, nfc, syllables
 from thamvan.search.registry import Indexable, get_indexable, indexables
@@ -74,9 +76,7 @@ COUNT_LIMIT = 1_000
 FACET_SAMPLE = 1_000
 # Values shown per facet, most frequent first.
 FACET_VALUES = 20
-TIER_COUNT = 6
-# How many of the newest keys a common match is first looked for in (PostgreSQL).
-WINDOW = 5_000
+TIER_COUNT = 7
 
 FACETS = ("type", "kind", "year", "organization", "commune")
 
@@ -193,6 +193,9 @@ def _tiers(parsed: ParsedQuery, *, prefix_last: bool) -> list[tuple[int, Match]]
         (Condition("title", folded_phrase),),
         (Condition("folded", folded_phrase),),
         (Condition("exact", exact),),
+        # The same as the match itself unless the last word is a prefix: a
+        # word typed whole ranks above the words it begins.
+        (Condition("folded", parsed.folded),),
         (),
     ]
     tiers: list[tuple[int, Match]] = []
@@ -205,7 +208,7 @@ def _tiers(parsed: ParsedQuery, *, prefix_last: bool) -> list[tuple[int, Match]]
         if tier and (terms in seen or terms == plain_base):
             continue
         seen.add(terms)
-        require = (*whole, *tier) if tier else (base,)
+        require = tuple(dict.fromkeys((*whole, *tier))) if tier else (base,)
         tiers.append((TIER_COUNT - index, Match(require, tuple(above))))
         if tier:
             above.append(tier)
@@ -236,9 +239,11 @@ class _Scope:
 
     where: str
     params: tuple[Any, ...]
+    # The newest entries as the search found them (``SearchBackend.recency``).
+    recency: Recency | None = None
 
     @classmethod
-    def of(cls, queryset: QuerySet[SearchEntry]) -> _Scope | None:
+    def of(cls, queryset: QuerySet[SearchEntry], recency: Recency | None = None) -> _Scope | None:
         """None when the scope is empty; the queryset may filter but not join."""
         query = queryset.query
         if query.is_empty():
@@ -250,7 +255,7 @@ class _Scope:
             return None
         except FullResultSet:
             where, params = "1 = 1", ()
-        return cls(where, tuple(params))
+        return cls(where, tuple(params), recency)
 
     def select(
         self,
@@ -259,10 +264,10 @@ class _Scope:
         *,
         limit: int,
         ordered: bool = True,
-        window: int | None = None,
+        window: Window | None = None,
         skip: Sequence[int] = (),
     ) -> tuple[str, list[Any]]:
-        join = get_backend().join(match, window=window)
+        join = get_backend().join(match, window=window, ordered=ordered)
         table = SearchEntry._meta.db_table
         where = [f"({self.where})", *join.where]
         if skip:
@@ -273,38 +278,56 @@ class _Scope:
         )
         if ordered:
             sql += f" ORDER BY {join.order_by}"
-        return sql + " LIMIT %s", [*self.params, *join.params, *skip, limit]
+        params = [*join.table_params, *self.params, *join.params, *skip, limit]
+        return sql + " LIMIT %s", params
 
     def rows(
         self, columns: Sequence[str], match: Match, *, limit: int, skip: Sequence[int] = ()
     ) -> list[tuple[Any, ...]]:
         """The newest ``limit`` matches' columns, newest first, but for the ``skip`` ids."""
-        if window := self.window(match, limit):
-            # Anything found among the newest keys is newer than anything
-            # outside them, so finding enough there is the exact answer.
+        windows = _Windows(match, limit, self.recency, expected=limit + len(skip))
+        for window in windows:
             rows = _fetch(*self.select(columns, match, limit=limit, window=window, skip=skip))
             if len(rows) == limit:
-                return rows
-        return _fetch(*self.select(columns, match, limit=limit, skip=skip))
-
-    @staticmethod
-    def window(match: Match, limit: int) -> int | None:
-        """WINDOW when ``limit`` matches are likely among the newest WINDOW keys, else None."""
-        return WINDOW if get_backend().common(match) * WINDOW >= limit else None
+                break
+            windows.found(window, len(rows))
+        return rows
 
     def count(self, match: Match, *, limit: int) -> int:
         """How many entries match, counting no further than ``limit``."""
-        for window in _windows(self.window(match, limit)):
+        windows = _Windows(match, limit, self.recency)
+        for window in windows:
             sql, params = self.select(["id"], match, limit=limit, ordered=False, window=window)
             n = int(_fetch(f"SELECT COUNT(*) FROM ({sql}) bounded", params)[0][0])
             if n == limit:
                 break
+            windows.found(window, n)
         return n
 
 
-def _windows(window: int | None) -> list[int | None]:
-    """The window to try first, if any, then the whole index."""
-    return [window, None] if window else [None]
+class _Windows:
+    """Where to look for ``limit`` matches, in turn (``SearchBackend.windows``).
+
+    The last place is the whole index. A window that held too few says how
+    common the match is; the windows too small at that rate are passed over.
+    """
+
+    def __init__(
+        self, match: Match, limit: int, recency: Recency | None, *, expected: int | None = None
+    ) -> None:
+        self.limit = limit
+        self.windows = get_backend().windows(match, expected or limit, recency)
+        self.share: float | None = None
+
+    def __iter__(self) -> Iterator[Window | None]:
+        for window in self.windows:
+            if window is None or self.share is None or self.share * window.size >= self.limit:
+                yield window
+
+    def found(self, window: Window | None, n: int) -> None:
+        """Record that ``window`` held ``n`` matches, fewer than the limit."""
+        if window is not None and window.size:
+            self.share = n / window.size
 
 
 def _joined(queryset: QuerySet[SearchEntry], match: Match) -> QuerySet[SearchEntry]:
@@ -375,39 +398,66 @@ _FACET_SQL = {
 }
 
 
-def _sample_counts(
-    scope: _Scope, names: Sequence[str], match: Match
-) -> tuple[list[tuple[str, str, int]], bool]:
-    """(facet, value, count) over FACET_SAMPLE matches, in one query; True if there are more.
+def _facet_sql(names: Sequence[str], probe: str) -> str:
+    """Facet counts over ``probe``'s newest FACET_SAMPLE rows, and how many rows it has.
 
     The sample is taken once (MATERIALIZED) and grouped once per facet.
     """
+    parts = ["SELECT 'more', '', COUNT(*) FROM probe"]
+    for name in names:
+        value, source, where = _FACET_SQL[name]
+        parts.append(f"SELECT '{name}', {value}, COUNT(*) FROM {source} WHERE {where} GROUP BY 2")
+    return (
+        f"WITH probe AS MATERIALIZED ({probe}), sample AS MATERIALIZED "
+        f"(SELECT * FROM probe ORDER BY rank DESC LIMIT %s) " + " UNION ALL ".join(parts)
+    )
+
+
+_FACET_COLUMNS = ("id", "type", "kind", "year", "organization_id", "rank")
+
+
+def _sample_counts(
+    scope: _Scope, names: Sequence[str], match: Match, read: Sequence[int] | None = None
+) -> tuple[list[tuple[str, str, int]], int]:
+    """(facet, value, count) over FACET_SAMPLE matches, in one query, and the matches
+    counted up to one more than the sample.
+
+    ``read``: the ids of the newest matches, newest first, as the ranking read
+    them (at least one more than the sample, or all): counted without a lookup.
+    """
     limit = FACET_SAMPLE + 1
-    for window in _windows(scope.window(match, limit)):
-        # In the order the engine finds them: newest first on SQLite and in a
-        # window; sorting every match on PostgreSQL would cost what the rest saves.
+    if read is not None:
+        table = SearchEntry._meta.db_table
+        columns = ", ".join(f"{table}.{c} AS {c}" for c in _FACET_COLUMNS)
+        ids = list(read[:limit])
+        params: list[Any]
+        if connection.vendor == "postgresql":
+            # One array parameter: a thousand literals take longer to send and parse.
+            condition, params = f"{table}.id = ANY(%s)", [ids]
+        else:
+            condition, params = f"{table}.id IN ({', '.join(['%s'] * len(ids)) or 'NULL'})", ids
+        probe = f"SELECT {columns} FROM {table} WHERE {condition}"
+        rows = _fetch(_facet_sql(names, probe), [*params, FACET_SAMPLE])
+        return [(name, value, int(n)) for name, value, n in rows[1:]], int(rows[0][2])
+    windows = _Windows(match, limit, scope.recency)
+    for window in windows:
+        # In the order the engine finds them: newest first on SQLite; on
+        # PostgreSQL, as the index gives them (from a window of the newest
+        # entries when the match is common), since sorting every match would
+        # cost more than the rest.
         probe, params = scope.select(
-            ["id", "type", "kind", "year", "organization_id", "rank"],
+            _FACET_COLUMNS,
             match,
             limit=limit,
             window=window,
-            ordered=window is not None or connection.vendor == "sqlite",
+            ordered=connection.vendor == "sqlite",
         )
-        parts = ["SELECT 'more', '', COUNT(*) FROM probe"]
-        for name in names:
-            value, source, where = _FACET_SQL[name]
-            parts.append(
-                f"SELECT '{name}', {value}, COUNT(*) FROM {source} WHERE {where} GROUP BY 2"
-            )
-        sql = (
-            f"WITH probe AS MATERIALIZED ({probe}), sample AS MATERIALIZED "
-            f"(SELECT * FROM probe ORDER BY rank DESC LIMIT %s) " + " UNION ALL ".join(parts)
-        )
-        rows = _fetch(sql, [*params, FACET_SAMPLE])
-        more = rows[0][2] > FACET_SAMPLE
-        if more:
+        rows = _fetch(_facet_sql(names, probe), [*params, FACET_SAMPLE])
+        matched = int(rows[0][2])
+        if matched > FACET_SAMPLE:
             break
-    return [(name, value, int(n)) for name, value, n in rows[1:]], more
+        windows.found(window, matched)
+    return [(name, value, int(n)) for name, value, n in rows[1:]], matched
 
 
 def _facet_counts(
@@ -415,12 +465,16 @@ def _facet_counts(
     scope: _Scope | None,
     matches: Sequence[Match],
     filters: Filters,
-) -> tuple[dict[str, Counter[Any]], bool]:
-    """Each facet's value counts over FACET_SAMPLE matches; True if there are more.
+    recency: Recency | None = None,
+    read: dict[Match, list[int]] | None = None,
+) -> tuple[dict[str, Counter[Any]], bool, dict[Match, int]]:
+    """Each facet's value counts over FACET_SAMPLE matches; True if there are more;
+    and the matches of ``scope`` counted, up to one more than the sample, per match.
 
     Each facet counts with every other filter applied but its own, so the
     alternatives to the current choice stay visible. Facets that end up with
-    the same filters share one query; ``scope`` is the one with every filter.
+    the same filters share one query; ``scope`` is the one with every filter,
+    whose newest matches the ranking may already have ``read``.
     ``matches`` are tried in turn until one has more than the sample (whole
     words, then the last one as a prefix: a superset, costlier to list).
     """
@@ -429,18 +483,26 @@ def _facet_counts(
     for name in FACETS:
         groups.setdefault(replace(filters, **{name: _UNSET[name]}), []).append(name)
     approximate = False
+    counted: dict[Match, int] = {}
     for effective, names in groups.items():
-        sample = scope if effective == filters else _Scope.of(_apply_filters(accessible, effective))
+        sample = (
+            scope
+            if effective == filters
+            else _Scope.of(_apply_filters(accessible, effective), recency)
+        )
         if sample is None:
             continue
         for match in matches:
-            rows, more = _sample_counts(sample, names, match)
-            if more:
+            ids = (read or {}).get(match) if sample is scope else None
+            rows, matched = _sample_counts(sample, names, match, ids)
+            if sample is scope:
+                counted[match] = matched
+            if matched > FACET_SAMPLE:
                 break
-        approximate |= more
+        approximate |= matched > FACET_SAMPLE
         for name, value, n in rows:
             counts[name][value if name in ("type", "kind") else int(value)] = n
-    return counts, approximate
+    return counts, approximate, counted
 
 
 def _facets(
@@ -448,8 +510,11 @@ def _facets(
     scope: _Scope | None,
     matches: Sequence[Match],
     filters: Filters,
-) -> tuple[dict[str, list[FacetValue]], bool]:
-    counts, approximate = _facet_counts(accessible, scope, matches, filters)
+    recency: Recency | None = None,
+    read: dict[Match, list[int]] | None = None,
+) -> tuple[dict[str, list[FacetValue]], bool, dict[Match, int]]:
+    """The facets, whether they count a sample, and the matches counted (``_facet_counts``)."""
+    counts, approximate, counted = _facet_counts(accessible, scope, matches, filters, recency, read)
 
     def top(name: str) -> list[tuple[Any, int]]:
         return sorted(counts[name].items(), key=lambda item: (-item[1], str(item[0])))
@@ -482,7 +547,7 @@ def _facets(
     facets["commune"] = [
         FacetValue(str(v), units[v], n, v == filters.commune) for v, n in communes[:FACET_VALUES]
     ]
-    return facets, approximate
+    return facets, approximate, counted
 
 
 class _PositionalFoldTable(dict[int, str]):
@@ -591,26 +656,51 @@ def _clamp(limit: int, offset: int) -> tuple[int, int]:
 
 
 def _ranked(
-    scope: _Scope, tiers: Sequence[tuple[int, Match]], wanted: int
-) -> tuple[list[tuple[int, int]], bool]:
-    """The first ``wanted`` (entry id, score) in rank order; True if that is every match."""
+    scope: _Scope,
+    tiers: Sequence[tuple[int, Match]],
+    wanted: int,
+    *,
+    read: Sequence[Match] = (),
+    read_to: int = 0,
+) -> tuple[list[tuple[int, int]], bool, dict[Match, list[int]]]:
+    """The first ``wanted`` (entry id, score) in rank order; True if that is every match.
+
+    A tier whose condition is one of ``read`` (every word, or every word with
+    the last a prefix), when the page needs it, is read up to ``read_to``
+    entries, newest first: those ids, returned per match, also count the
+    matches and sample them for the facets without looking them up again.
+    """
     found: list[tuple[int, int]] = []
+    read_ids: dict[Match, list[int]] = {}
     by_id = not get_backend().excludes_in_index
     for score, match in tiers:
         missing = wanted - len(found)
+        plain = replace(match, exclude=())
+        if read_to and plain in read:
+            # Every entry of the tiers above meets this condition too: the
+            # newest ``limit`` matches hold the page.
+            limit = max(read_to, wanted)
+            ids = [row[0] for row in scope.rows(["id"], plain, limit=limit)]
+            read_ids[plain] = ids
+            seen = {pk for pk, _score in found}
+            new = [pk for pk in ids if pk not in seen]
+            found += [(pk, score) for pk in new[:missing]]
+            if len(new) >= missing and (len(new) > missing or len(ids) == limit):
+                return found, False, read_ids
+            continue
         skip: list[int] = []
         if by_id:
             # Each tier above returned fewer than it was asked for, so every
             # entry meeting its condition is in ``found``: leaving those ids
             # out is the same as excluding the conditions, and cheaper.
-            match = replace(match, exclude=())
+            match = plain
             skip = [pk for pk, _score in found]
         ids = [row[0] for row in scope.rows(["id"], match, limit=missing, skip=skip)]
         found += [(pk, score) for pk in ids]
         if len(ids) == missing:
             # The page is full; lower tiers, or more of this one, may exist.
-            return found, False
-    return found, True
+            return found, False, read_ids
+    return found, True, read_ids
 
 
 def search(
@@ -630,28 +720,40 @@ def search(
     accessible = _accessible(user)
     if parsed.is_empty:
         return SearchResults(query=text, total=0, hits=[], facets={}, limit=limit, offset=offset)
-    scope = _Scope.of(_apply_filters(accessible, filters))
+    recency = get_backend().recency()
+    scope = _Scope.of(_apply_filters(accessible, filters), recency)
     # Whole words first: when they alone pass a limit, so does the prefix match.
     matches = [Match((Condition("folded", parsed.folded),))]
     if prefix_last:
         matches.append(Match((Condition("folded", parsed.folded, prefix_last=True),)))
     found: list[tuple[int, int]] = []
-    total = 0
+    complete = True
+    read: dict[Match, list[int]] = {}
     if scope is not None:
-        found, complete = _ranked(scope, _tiers(parsed, prefix_last=prefix_last), offset + limit)
-        total = len(found)
-        for match in [] if complete else matches:
-            # Counting stops one past the limit, to know that there are more.
-            total = scope.count(match, limit=COUNT_LIMIT + 1)
+        # Counting stops one past the limit, to know that there are more.
+        read_to = max(COUNT_LIMIT, FACET_SAMPLE if with_facets else 0) + 1
+        tiers = _tiers(parsed, prefix_last=prefix_last)
+        found, complete, read = _ranked(scope, tiers, offset + limit, read=matches, read_to=read_to)
+    facets, approximate, counted = (
+        _facets(accessible, scope, matches, filters, recency, read)
+        if with_facets
+        else ({}, False, {})
+    )
+    total = len(found)
+    if not complete and scope is not None:
+        for match in matches:
+            if match in read:
+                total = min(len(read[match]), COUNT_LIMIT + 1)
+            elif FACET_SAMPLE == COUNT_LIMIT and match in counted:
+                total = counted[match]
+            else:
+                total = scope.count(match, limit=COUNT_LIMIT + 1)
             if total > COUNT_LIMIT:
                 break
     page = found[offset:]
     entries = SearchEntry.objects.select_related("organization").in_bulk([pk for pk, _ in page])
     pattern = _term_pattern(parsed, prefix_last=prefix_last)
     hits = [_hit(entries[pk], pattern, score) for pk, score in page if pk in entries]
-    facets, approximate = (
-        _facets(accessible, scope, matches, filters) if with_facets else ({}, False)
-    )
     return SearchResults(
         query=text,
         total=min(total, COUNT_LIMIT),

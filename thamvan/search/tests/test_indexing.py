@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from thamvan.dossiers.models import Confidentiality, Dossier
 from thamvan.dossiers.tests.factories import DossierFactory
-from thamvan.search.backends import get_backend
+from thamvan.search.backends import get_backend, rank_lexemes
 from thamvan.search.indexing import build_keys, index_object, rank_key, reindex, remove_object
 from thamvan.search.models import SearchEntry
 from thamvan.search.query import search
@@ -198,11 +198,16 @@ def test_the_upgrade_refiles_the_keys_of_the_previous_layout(
                     [entry.pk, getattr(keys, column)],
                 )
         else:
-            # Before: no rank, folded pairs unmarked.
+            # Migration 0002's layout: one tsvector per column, folded pairs unmarked.
+            cursor.execute(f"DELETE FROM {backend.table}")
             cursor.execute(
-                f"UPDATE {backend.table} SET rank = NULL, "
-                "folded = array_to_tsvector(string_to_array(%s, ' '))",
-                [keys.folded],
+                "CREATE TABLE search_vector (entry_id bigint PRIMARY KEY, "
+                "title tsvector NOT NULL, exact tsvector NOT NULL, folded tsvector NOT NULL)"
+            )
+            vector = "array_to_tsvector(string_to_array(%s, ' '))"
+            cursor.execute(
+                f"INSERT INTO search_vector VALUES (%s, {vector}, {vector}, {vector})",
+                [entry.pk, keys.title, keys.exact, keys.folded],
             )
     backend.upgrade_schema(connection)
     assert [h.entry.pk for h in search("sông Hồng", user=leadership).hits] == [entry.pk]
@@ -214,8 +219,11 @@ def test_the_upgrade_refiles_the_keys_of_the_previous_layout(
             cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'search_fts_%%'")
             assert cursor.fetchone() == (len(("content", "data", "idx", "docsize", "config")),)
         else:
-            cursor.execute("SELECT rank, tsvector_to_array(folded) FROM search_vector")
-            rank, folded = cursor.fetchone()
+            cursor.execute(f"SELECT rank, tsvector_to_array(keys) FROM {backend.table}")
+            rank, lexemes = cursor.fetchone()
             assert rank == entry.rank
-            assert "_song_hong" in folded
-            assert "song_hong" not in folded
+            assert {"_song_hong", "^song_hong", "=sông_hồng", "song", "=sông"} <= set(lexemes)
+            assert "song_hong" not in lexemes
+            assert rank_lexemes(rank) == [x for x in lexemes if x.startswith("#")]
+            cursor.execute("SELECT to_regclass('search_vector')")
+            assert cursor.fetchone() == (None,)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from thamvan.dossiers.models import Confidentiality, Dossier
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
-from thamvan.search import query
-from thamvan.search.backends import get_backend
+from thamvan.search import backends, query
+from thamvan.search.backends import Condition, Match, get_backend
 from thamvan.search.indexing import reindex
 from thamvan.search.models import SearchEntry
 from thamvan.search.query import Filters, search, similar
@@ -191,28 +193,82 @@ def test_facets_count_a_sample_when_there_are_more_matches(
     assert {int(f.value) for f in sampled.facets["year"]} == years
 
 
-@pytest.mark.parametrize("window", [1, 3, 100])
-def test_looking_among_the_newest_keys_first_changes_no_result(
-    corpus: dict[str, Dossier], leadership: Any, monkeypatch: pytest.MonkeyPatch, window: int
+@pytest.fixture
+def fine_recency(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Recency blocks of one second and up, so that windows fall between entries
+    # indexed moments apart.
+    monkeypatch.setattr(backends, "RECENCY_SHIFTS", tuple(range(0, 40, 4)))
+
+
+@pytest.mark.parametrize("sample", [2, 1000])
+@pytest.mark.parametrize(("share", "windows"), [(1.0, 2), (0.7, 1)])
+def test_looking_among_the_newest_entries_first_changes_no_result(
+    fine_recency: None,
+    corpus: dict[str, Dossier],
+    leadership: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    share: float,
+    windows: int,
+    sample: int,
 ) -> None:
     def outcome() -> list[Any]:
         results = [
-            search(text, user=leadership, limit=limit)
+            search(text, user=leadership, limit=limit, with_facets=facets)
             for text in ("di dời bến xe", "giao thông công cộng", "phường Hoà Bình", "cai tao")
             for limit in (1, 2, 20)
+            for facets in (True, False)
         ]
         return [
             (
                 [hit.entry.pk for hit in r.hits],
                 r.total,
+                r.total_capped,
                 {name: [(f.value, f.count) for f in values] for name, values in r.facets.items()},
             )
             for r in results
         ]
 
+    # Small counts and samples, so that windows are tried for them too.
+    monkeypatch.setattr(query, "COUNT_LIMIT", sample)
+    monkeypatch.setattr(query, "FACET_SAMPLE", sample)
+    backend = get_backend()
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(type(backend), "share", lambda self, match: 0.0)
     expected = outcome()
-    # Every match taken for common: PostgreSQL looks in the window of the newest
-    # keys first, and falls back to the whole index when it holds too few.
-    monkeypatch.setattr(type(get_backend()), "common", lambda self, match: 1.0)
-    monkeypatch.setattr(query, "WINDOW", window)
+    if connection.vendor == "postgresql":
+        # Windows taken as likely to hold enough: PostgreSQL looks in each in
+        # turn, and in the whole index when they hold too few.
+        monkeypatch.setattr(type(backend), "share", lambda self, match: share)
+        match = Match((Condition("folded", ("ben", "xe")),))
+        assert len(backend.windows(match, 1, backend.recency())) >= windows + 1
     assert outcome() == expected
+
+
+def test_recency_blocks_nest_from_one_shift_to_the_next() -> None:
+    for rank in (0, 1, 65_535, 65_536, 1_764_115_200, 2**37 + 12_345):
+        lexemes = backends.rank_lexemes(rank)
+        shifts = backends.RECENCY_SHIFTS
+        assert lexemes == [f"#{shift}:{rank >> shift}" for shift in shifts]
+        # Each block lies inside one block of the next shift.
+        for finer, coarser in itertools.pairwise(shifts):
+            assert (rank >> finer) >> (coarser - finer) == rank >> coarser
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="windows are PostgreSQL's")
+def test_a_window_holds_exactly_the_entries_from_its_bound_on(
+    fine_recency: None, corpus: dict[str, Dossier], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = get_backend()
+    monkeypatch.setattr(type(backend), "share", lambda self, match: 1.0)
+    windows = backend.windows(Match((Condition("folded", ("ben", "xe")),)), 1, backend.recency())
+    assert windows[-1] is None
+    assert len(windows) >= 3
+    with connection.cursor() as cursor:
+        for window in windows[:-1]:
+            assert window is not None
+            tokens = " | ".join(f"'{token}'" for token in window.tokens)
+            cursor.execute(f"SELECT rank FROM {backend.table} WHERE keys @@ %s::tsquery", [tokens])
+            held = sorted(rank for (rank,) in cursor.fetchall())
+            newer = SearchEntry.objects.filter(rank__gte=window.lowest).order_by("rank")
+            assert held == list(newer.values_list("rank", flat=True))
+            assert len(held) == window.size
