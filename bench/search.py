@@ -8,7 +8,8 @@ indexes it through the real backends and times ``thamvan.search.query.search`` f
 fixed mix of queries (accented, accent-less, đ/d, phrases, rare and common words) as
 a user who may see everything (the access filter still runs): first as the API's
 plain result list (no facets, whole words), then as the search page asks (facets,
-last word as a prefix). Then checks recall: every spelling of a query (accents or
+last word as a prefix); each after one untimed pass over the queries, whose
+median and maximum are printed apart. Then checks recall: every spelling of a query (accents or
 none, đ or d, NFD, old or new tone placement, capitals) must match exactly the
 documents whose text holds its words, as counted while the corpus was generated.
 Prints the figures; records nothing.
@@ -272,7 +273,11 @@ def measure(rounds: int, *, page: bool) -> tuple[float, float, float]:
     matches: dict[str, str] = {}
     timings: list[float] = []
     per_query: dict[str, list[float]] = {query: [] for query in QUERIES}
-    for _ in range(rounds):
+    # One pass untimed, as a server that has been answering searches: the first
+    # search of each word reads its index pages from disk, and the first search
+    # of all reads the statistics it plans with. Printed, not counted.
+    first: list[float] = []
+    for round_ in range(rounds + 1):
         for query in QUERIES:
             started = time.perf_counter()
             if page:
@@ -280,9 +285,14 @@ def measure(rounds: int, *, page: bool) -> tuple[float, float, float]:
             else:
                 results = search(query, user=user, limit=20, with_facets=False, prefix_last=False)  # type: ignore[arg-type]
             elapsed = (time.perf_counter() - started) * 1000
+            if not round_:
+                first.append(elapsed)
+                continue
             timings.append(elapsed)
             per_query[query].append(elapsed)
             matches[query] = f"{'>' if results.total_capped else ''}{results.total:,}"
+    cold = f"median {statistics.median(first):.1f} ms, max {max(first):.1f} ms"
+    print(f"    first pass, untimed: {cold}")
     for query, values in per_query.items():
         print(f"    {statistics.median(values):8.1f} ms  {matches[query]:>8} matches  {query}")
     timings.sort()

@@ -31,11 +31,14 @@ matching 10 % of a million entries as for one matching ten.
 
 Counts stop at ``COUNT_LIMIT`` ("more than 1,000 results") and facets count
 ``FACET_SAMPLE`` matches when there are more (``facets_approximate``: the newest
-on SQLite, the first the index gives on PostgreSQL unless they are common);
-both go through the same access filter as the results. A last word taken as a
-prefix is the costly lookup (every word it begins): tiers 1–5 need it whole
-anyway, and counts and facets look at whole-word matches first, turning to the
-prefix only when whole words do not already pass the limit.
+on SQLite or when the ranking read them; otherwise, on PostgreSQL, the first
+the index gives, among the newest entries when the match is common); both go
+through the same access filter as the results. When the page reaches the tier
+of every word, that tier reads its newest 1,001 matches once, for the page, the
+count and the facets. A last word taken as a prefix is the costly lookup (every
+word it begins): tiers 1–6 need it whole anyway, and counts and facets look at
+whole-word matches first, turning to the prefix only when whole words do not
+already pass the limit.
 """
 
 from __future__ import annotations

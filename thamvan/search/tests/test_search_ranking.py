@@ -193,6 +193,16 @@ def test_facets_count_a_sample_when_there_are_more_matches(
     assert {int(f.value) for f in sampled.facets["year"]} == years
 
 
+def test_a_word_typed_whole_ranks_above_the_words_it_begins(orgs: Any, leadership: Any) -> None:
+    whole = _dossier("W-1", "Bản đồ Hà Nội", "Ghi chú.")
+    begun = _dossier("W-2", "Bản vẽ hải cảng", "Ghi chú.")
+    # The whole word is older: within one tier the newer would come first.
+    Dossier.objects.filter(pk=whole.pk).update(updated_at=timezone.now() - timedelta(days=30))
+    reindex()
+    assert _order("ban ha", leadership) == [whole.pk, begun.pk]
+    assert _order("ban hai", leadership) == [begun.pk]
+
+
 @pytest.fixture
 def fine_recency(monkeypatch: pytest.MonkeyPatch) -> None:
     # Recency blocks of one second and up, so that windows fall between entries
