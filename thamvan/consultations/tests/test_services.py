@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from thamvan.consultations import services
 from thamvan.consultations.deadlines import add_days
@@ -56,7 +57,9 @@ def test_accepting_sets_the_deadline_from_configuration(world, officer, secretar
     world.consultation.refresh_from_db()
     assert world.consultation.state == State.ACCEPTED
     assert world.consultation.deadline is not None
-    assert (world.consultation.deadline - world.consultation.accepted_at.date()).days in (14, 15)
+    # The answer period starts on the local day (Asia/Ho_Chi_Minh), not the UTC one.
+    accepted_on = timezone.localdate(world.consultation.accepted_at)
+    assert (world.consultation.deadline - accepted_on).days in (14, 15)
     assert Notification.objects.filter(recipient=officer, kind="consultation_accepted").exists()
 
 
