@@ -74,7 +74,17 @@ def topic_list(request: AuthedRequest) -> TemplateResponse:
 
 @login_required
 def topic_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
-    topic = get_topic_for_user(request.user, pk)
+    return _topic_page(request, get_topic_for_user(request.user, pk))
+
+
+def _topic_page(
+    request: AuthedRequest,
+    topic: ResearchTopic,
+    *,
+    milestone_form: MilestoneForm | None = None,
+    output_form: OutputForm | None = None,
+) -> TemplateResponse:
+    """The topic's page; a form given back with its errors keeps what the user typed."""
     manage = can_manage_research(request.user)
     return TemplateResponse(
         request,
@@ -96,9 +106,10 @@ def topic_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
             ]
             if manage
             else [],
-            "milestone_form": MilestoneForm() if manage else None,
-            "output_form": OutputForm() if manage else None,
+            "milestone_form": milestone_form or (MilestoneForm() if manage else None),
+            "output_form": output_form or (OutputForm() if manage else None),
         },
+        status=400 if milestone_form or output_form else 200,
     )
 
 
@@ -163,9 +174,9 @@ def milestone_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         milestone_add(actor=request.user, topic=topic, **form.cleaned_data)
         messages.success(request, _("The milestone was added."))
-    else:
-        messages.error(request, _("Give the milestone a title and a due date."))
-    return redirect(topic)
+        return redirect(topic)
+    messages.error(request, _("Give the milestone a title and a due date."))
+    return _topic_page(request, topic, milestone_form=form)
 
 
 @login_required
@@ -188,6 +199,6 @@ def output_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         output_add(actor=request.user, topic=topic, **form.cleaned_data)
         messages.success(request, _("The output was added."))
-    else:
-        messages.error(request, _("Give the output a kind and a title."))
-    return redirect(topic)
+        return redirect(topic)
+    messages.error(request, _("Give the output a kind and a title."))
+    return _topic_page(request, topic, output_form=form)

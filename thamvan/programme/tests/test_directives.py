@@ -83,6 +83,19 @@ def test_a_conclusion_is_added_and_assigned_as_a_task(
     assert task.deadline == date(2030, 12, 31)
 
 
+def test_an_empty_conclusion_shows_the_page_again_with_the_error(
+    as_user: Any, secretariat: Any
+) -> None:
+    directive = DirectiveFactory.create()
+    response = as_user(secretariat).post(
+        reverse("programme:conclusion_create", args=[directive.pk]), {"text": "   "}
+    )
+    assert response.status_code == 400
+    assert response.context["conclusion_form"].errors["text"]
+    assert response.context["directive"] == directive
+    assert not Conclusion.objects.filter(directive=directive).exists()
+
+
 def test_only_the_secretariat_adds_and_assigns_conclusions(
     as_user: Any, leadership: Any, officer: Any, orgs: Any
 ) -> None:

@@ -61,7 +61,13 @@ def directive_list(request: AuthedRequest) -> TemplateResponse:
 @login_required
 def directive_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
     """The directive and how each of its conclusions is being carried out."""
-    directive = get_directive_for_user(request.user, pk)
+    return _directive_page(request, get_directive_for_user(request.user, pk))
+
+
+def _directive_page(
+    request: AuthedRequest, directive: Directive, *, conclusion_form: ConclusionForm | None = None
+) -> TemplateResponse:
+    """The directive's page; a conclusion given back with its errors keeps what was typed."""
     visible = Task.objects.visible_to(request.user).select_related("lead_organization")
     conclusions = list(
         directive.conclusions.prefetch_related(
@@ -84,8 +90,9 @@ def directive_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
             "cancelled": counts[TaskStatus.CANCELLED],
             "open": total - counts[TaskStatus.DONE] - counts[TaskStatus.CANCELLED],
             "can_manage": can_manage_programme(request.user),
-            "conclusion_form": ConclusionForm(),
+            "conclusion_form": conclusion_form or ConclusionForm(),
         },
+        status=400 if conclusion_form else 200,
     )
 
 
@@ -152,9 +159,9 @@ def conclusion_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["text"].strip():
         conclusion_add(actor=request.user, directive=directive, text=form.cleaned_data["text"])
         messages.success(request, _("The conclusion was added."))
-    else:
-        messages.error(request, _("Enter the conclusion's text."))
-    return redirect(directive)
+        return redirect(directive)
+    messages.error(request, _("Enter the conclusion's text."))
+    return _directive_page(request, directive, conclusion_form=form)
 
 
 @login_required

@@ -155,3 +155,26 @@ def test_only_the_secretariat_adds_milestones_and_outputs(
     assert topic.milestones.count() == 1
     output = reverse("research:output_create", args=[topic.pk])
     assert as_user(expert_user).post(output, {"kind": "report", "title": "X"}).status_code == 403
+
+
+def test_a_bad_milestone_or_output_shows_the_page_again_with_what_was_typed(
+    as_user: Any, secretariat: Any
+) -> None:
+    topic = TopicFactory.create()
+    client = as_user(secretariat)
+    response = client.post(
+        reverse("research:milestone_create", args=[topic.pk]),
+        {"title": "Báo cáo đề cương chi tiết", "due_on": "31/02/2026"},
+    )
+    assert response.status_code == 400
+    assert "Báo cáo đề cương chi tiết" in response.content.decode()
+    assert response.context["milestone_form"].errors["due_on"]
+    assert not topic.milestones.exists()
+    response = client.post(
+        reverse("research:output_create", args=[topic.pk]),
+        {"kind": "report", "title": "", "delivered_on": "30/11/2026"},
+    )
+    assert response.status_code == 400
+    assert response.context["output_form"].errors["title"]
+    assert 'value="30/11/2026"' in response.content.decode()
+    assert not topic.outputs.exists()
