@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.consultations.models import (
     REPORT_STATES,
     Consultation,
@@ -148,7 +149,7 @@ def get_consultation_for_user(user: User, pk: int) -> Consultation:
             .get(pk=pk)
         )
     except Consultation.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Consultation, pk) from None
 
 
 def can_read_documents(user: User, consultation: Consultation) -> bool:
@@ -262,7 +263,7 @@ def get_opinion_for_user(user: User, consultation: Consultation, pk: int) -> Opi
             .get(pk=pk)
         )
     except Opinion.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Opinion, pk) from None
 
 
 def get_own_draft_for_update(user: User, consultation: Consultation, pk: int) -> Opinion:

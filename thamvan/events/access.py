@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.programme.access import scope_ids
 
@@ -48,7 +49,7 @@ def get_workshop_for_user(user: User, pk: int) -> Workshop:
     try:
         return Workshop.objects.visible_to(user).select_related("host").get(pk=pk)
     except Workshop.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Workshop, pk) from None
 
 
 def get_workshop_for_update(user: User, pk: int) -> Workshop:
@@ -76,4 +77,4 @@ def get_conclusion_for_update(user: User, pk: int) -> MinutesConclusion:
             pk=pk, workshop__in=Workshop.objects.visible_to(user)
         )
     except MinutesConclusion.DoesNotExist:
-        raise Http404 from None
+        raise not_found(MinutesConclusion, pk) from None

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.programme.models import Conclusion, Directive, Programme, ProgressReport, Task
 
 
@@ -108,7 +108,7 @@ def get_programme_for_user(user: User, pk: int) -> Programme:
     try:
         return Programme.objects.visible_to(user).get(pk=pk)
     except Programme.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Programme, pk) from None
 
 
 def get_programme_for_update(user: User, pk: int) -> Programme:
@@ -128,7 +128,7 @@ def get_task_for_user(user: User, pk: int) -> Task:
             .get(pk=pk)
         )
     except Task.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Task, pk) from None
 
 
 def get_task_for_update(user: User, pk: int) -> Task:
@@ -151,14 +151,14 @@ def get_report_for_user(user: User, pk: int) -> ProgressReport:
             pk=pk, task__in=Task.objects.visible_to(user)
         )
     except ProgressReport.DoesNotExist:
-        raise Http404 from None
+        raise not_found(ProgressReport, pk) from None
 
 
 def get_directive_for_user(user: User, pk: int) -> Directive:
     try:
         return Directive.objects.visible_to(user).select_related("programme").get(pk=pk)
     except Directive.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Directive, pk) from None
 
 
 def get_directive_for_update(user: User, pk: int) -> Directive:
@@ -177,4 +177,4 @@ def get_conclusion_for_update(user: User, pk: int) -> Conclusion:
             pk=pk, directive__in=Directive.objects.visible_to(user)
         )
     except Conclusion.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Conclusion, pk) from None

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.audit.denied import not_found
 from thamvan.programme.access import scope_ids
 from thamvan.research.models import ResearchTopic
 
@@ -50,7 +50,7 @@ def get_topic_for_user(user: User, pk: int) -> ResearchTopic:
             .get(pk=pk)
         )
     except ResearchTopic.DoesNotExist:
-        raise Http404 from None
+        raise not_found(ResearchTopic, pk) from None
 
 
 def get_topic_for_update(user: User, pk: int) -> ResearchTopic:

@@ -59,3 +59,35 @@ def test_the_secretariat_edits_organisations_without_a_refusal(
     url = reverse("organizations:edit", args=[orgs.department.pk])
     assert as_user(secretariat).get(url).status_code == 200
     assert not AuditEntry.objects.filter(action=Action.ACCESS_DENIED).exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "factory", "label"),
+    [
+        (
+            "programme:task_detail",
+            "thamvan.programme.tests.factories.TaskFactory",
+            "programme.task",
+        ),
+        (
+            "consultations:detail",
+            "thamvan.consultations.tests.factories.ConsultationFactory",
+            "consultations.consultation",
+        ),
+        (
+            "research:detail",
+            "thamvan.research.tests.factories.TopicFactory",
+            "research.researchtopic",
+        ),
+        ("events:detail", "thamvan.events.tests.factories.WorkshopFactory", "events.workshop"),
+    ],
+)
+def test_a_hidden_task_consultation_topic_or_workshop_is_logged(
+    as_user: Any, outsider: Any, orgs: Any, url_name: str, factory: str, label: str
+) -> None:
+    from django.utils.module_loading import import_string
+
+    hidden = import_string(factory).create()
+    assert as_user(outsider).get(reverse(url_name, args=[hidden.pk])).status_code == 404
+    [entry] = AuditEntry.objects.filter(action=Action.ACCESS_DENIED)
+    assert (entry.actor, entry.target_type, entry.target_id) == (outsider, label, str(hidden.pk))
