@@ -60,10 +60,11 @@ def advance(
     secretariat: Any,
     members: list[Any] | None = None,
 ) -> Consultation:
-    """Move a draft to ``to`` through the services; ``members`` are (user, Expert) pairs,
-    the first becomes chair and submits an opinion before synthesis."""
+    """Move a consultation from its state to ``to`` through the services; ``members`` are
+    (user, Expert) pairs, the first becomes chair and submits an opinion before synthesis."""
     members = members or []
-    for state in ORDER[: ORDER.index(to) + 1]:
+    start = ORDER.index(consultation.state) + 1 if consultation.state in ORDER else 0
+    for state in ORDER[start : ORDER.index(to) + 1]:
         if state == "sent":
             services.consultation_send(actor=officer, consultation=consultation)
         elif state == "accepted":
