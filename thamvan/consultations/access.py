@@ -16,6 +16,8 @@ Anything else answers 404. Opinions are blind (``opinion_visibility``):
 nobody sees another's draft; the chair and secretariat see all submitted ones;
 an expert sees other submitted ones only after submitting their own unless
 the consultation is not blind; the agency sees them once the report is issued.
+The panel's names follow ``invitations_visible_to``, the timeline included
+(``timeline_visible_to``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from thamvan.consultations.models import (
     Invitation,
     Opinion,
     State,
+    Transition,
 )
 
 SEATED = (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
@@ -275,13 +278,95 @@ def get_own_draft_for_update(user: User, consultation: Consultation, pk: int) ->
     return opinion
 
 
+# --- The panel -------------------------------------------------------------------------
+
+
+def invitations_visible_to(user: User, consultation: Consultation) -> QuerySet[Invitation]:
+    """The invitations of the panel the user may see: the one rule for every page and
+    API response that names the panel's experts (their opinions follow
+    ``opinions_visible_to``).
+
+    * The secretariat handling the request and administrators: every invitation in
+      every state, since they form the panel.
+    * The chair: the members who accepted, the panel they lead.
+    * An invited or seated expert: their own invitation.
+    * Once the report is issued, whoever may read it (``can_read_documents``: the lead
+      agency, leadership, the accepted members): the experts the report names, which
+      are the chair who signs it and the members whose submitted opinions it lists.
+    * Nobody else, and nothing more before the report: the agency, leadership and
+      the other members see no name of the panel, so that nobody can lobby an expert
+      and review stays blind.
+
+    The consultation must come from ``get_consultation_for_user``.
+    """
+    invitations = Invitation.objects.filter(consultation=consultation)
+    if is_secretariat(user, consultation):
+        return invitations
+    if not user.is_authenticated:
+        return invitations.none()
+    visible = Q(expert__user=user)
+    accepted = Q(state=Invitation.Status.ACCEPTED)
+    if is_chair(user, consultation):
+        visible |= accepted
+    if can_read_documents(user, consultation):
+        authors = Opinion.objects.filter(
+            consultation=consultation, state=Opinion.Status.SUBMITTED, expert__isnull=False
+        ).values("expert_id")
+        visible |= accepted & (Q(is_chair=True) | Q(expert_id__in=authors))
+    return invitations.filter(visible)
+
+
 def get_invitation_for_user(user: User, consultation: Consultation, pk: int) -> Invitation:
     try:
-        invitation = Invitation.objects.select_related("expert").get(
-            consultation=consultation, pk=pk
-        )
+        return invitations_visible_to(user, consultation).select_related("expert").get(pk=pk)
     except Invitation.DoesNotExist:
-        raise Http404 from None
-    if is_secretariat(user, consultation) or invitation.expert.user_id == user.pk:
-        return invitation
-    raise Http404
+        raise not_found(Invitation, pk) from None
+
+
+# Timeline entries whose reason names experts of the panel.
+PANEL_EVENTS = frozenset(
+    {
+        "invited",
+        "invitation_accepted",
+        "invitation_declined",
+        "invitation_expired",
+        "chair",
+        "opinion_submitted",
+        "opinion_recorded",
+    }
+)
+# Of those, the ones an expert records about themselves: the reason is the actor's name.
+SELF_NAMED_EVENTS = frozenset({"invitation_accepted", "invitation_declined", "opinion_submitted"})
+
+
+def timeline_visible_to(user: User, consultation: Consultation) -> list[Transition]:
+    """The timeline, oldest first, without the panel names the user may not see.
+
+    The secretariat and administrators read it whole. For anyone else an entry
+    loses its actor when the actor is an expert of the panel outside
+    ``invitations_visible_to``, and a panel event loses its reason (the names)
+    unless it names its own actor and that actor is visible. The entries stay:
+    when the panel was formed or an opinion came in is no secret. The returned
+    objects are for display only and never saved.
+    """
+    transitions = list(consultation.transitions.select_related("actor"))
+    if is_secretariat(user, consultation):
+        return transitions
+    panel_users = dict(
+        Invitation.objects.filter(consultation=consultation, expert__user__isnull=False)
+        .values_list("expert__user_id", "pk")
+        .order_by()
+    )
+    shown = set(invitations_visible_to(user, consultation).values_list("pk", flat=True))
+    hidden_users = {user_id for user_id, pk in panel_users.items() if pk not in shown}
+    for transition in transitions:
+        names_visible_actor = (
+            transition.action in SELF_NAMED_EVENTS
+            and transition.actor_id in panel_users
+            and transition.actor_id not in hidden_users
+        )
+        if transition.action in PANEL_EVENTS and not names_visible_actor:
+            transition.reason = ""
+        if transition.actor_id in hidden_users:
+            transition.actor = None
+    return transitions

@@ -155,9 +155,10 @@ def get_consultation(request: HttpRequest, consultation_id: int) -> Consultation
 
 @router.get("/{consultation_id}/transitions", response=responses(list[TransitionOut]))
 def list_transitions(request: HttpRequest, consultation_id: int) -> list[Any]:
-    """The timeline: every state change and panel event, oldest first."""
+    """The timeline: every state change and panel event, oldest first, without the
+    panel names the user may not see."""
     consultation = _consultation(request, consultation_id)
-    return list(consultation.transitions.select_related("actor"))
+    return access.timeline_visible_to(request.user, consultation)  # type: ignore[arg-type]
 
 
 @router.post("/{consultation_id}/transitions", response=responses(ConsultationDetailOut))
@@ -175,18 +176,12 @@ def transition(request: HttpRequest, consultation_id: int, payload: TransitionIn
 # --- Invitations -----------------------------------------------------------------------
 
 
-def _invitations_for(request: HttpRequest, consultation: Consultation) -> QuerySet[Invitation]:
-    """The whole panel for the secretariat; an expert sees their own invitation."""
-    invitations = consultation.invitations.select_related("expert")
-    if access.is_secretariat(request.user, consultation):  # type: ignore[arg-type]
-        return invitations
-    return invitations.filter(expert__user=request.user)  # type: ignore[misc]
-
-
 @router.get("/{consultation_id}/invitations", response=responses(list[InvitationOut]))
 def list_invitations(request: HttpRequest, consultation_id: int) -> list[Invitation]:
+    """The panel as the user may see it (``access.invitations_visible_to``)."""
     consultation = _consultation(request, consultation_id)
-    return list(_invitations_for(request, consultation))
+    invitations = access.invitations_visible_to(request.user, consultation)  # type: ignore[arg-type]
+    return list(invitations.select_related("expert"))
 
 
 def _invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:

@@ -69,7 +69,9 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "consultation": consultation,
             "recommendation": recommendation,
-            "invitations": consultation.invitations.select_related("expert"),
+            "invitations": access.invitations_visible_to(request.user, consultation).select_related(
+                "expert"
+            ),
             "errors": errors,
             "chosen": set(request.POST.getlist("expert")),
             "can_invite": consultation.state
