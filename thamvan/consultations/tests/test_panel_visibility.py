@@ -16,6 +16,8 @@ from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.tests.conftest import World
+from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.models import Expert
 from thamvan.experts.tests.factories import ExpertFactory
 
@@ -239,3 +241,22 @@ def test_the_detail_page_reads_a_large_panel_in_the_same_number_of_queries(
     assert counts() == small
     with django_assert_max_num_queries(40):
         as_user(secretariat).get(url)
+
+
+def test_a_ward_leading_the_dossier_sees_no_name_of_its_panel_before_the_report(
+    world: World, orgs: Any, other_officer: Any, secretariat: Any, as_user: Any, api_client: Any
+) -> None:
+    dossier = DossierFactory.create(lead_agency=orgs.ward)
+    consultation = ConsultationFactory.create(dossier=dossier, association=orgs.association)
+    advance(
+        consultation,
+        "in_review",
+        officer=other_officer,
+        secretariat=secretariat,
+        members=world.members,
+    )
+    page = as_user(other_officer).get(reverse("consultations:detail", args=[consultation.pk]))
+    assert page.status_code == 200 and _names_in(page.content.decode()) == set()
+    api = api_client(other_officer)
+    assert api.get(f"{API}/{consultation.pk}/invitations").json() == []
+    assert _names_in(api.get(f"{API}/{consultation.pk}/transitions").content.decode()) == set()
