@@ -118,7 +118,9 @@ def check_rate(identity: str) -> None:
 
 
 def _client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    from thamvan.core.http import client_address
+
+    return client_address(request) or "unknown"
 
 
 class TokenAuth(HttpBearer):

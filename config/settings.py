@@ -8,6 +8,7 @@ silently falling back to a default.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,19 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def envnetworks(name: str, default: str = "") -> list[str]:
+    """Comma-separated IP addresses and CIDR networks, normalised (`10.0.0.1` -> `10.0.0.1/32`)."""
+    networks = []
+    for item in envlist(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(item)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return networks
+
+
 DEBUG = envbool("DEBUG", "false")
 DEMO_MODE = envbool("DEMO_MODE", "false")
 TESTING = envbool("THAMVAN_TESTING", "false")
@@ -56,6 +70,9 @@ if not SECRET_KEY:
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", SITE_URL)
+# The reverse proxies in front of the application: only their X-Forwarded-For
+# is believed when finding the client address (thamvan.core.http.client_address).
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -4,21 +4,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts import throttle
+from thamvan.core.http import client_address
 
 THROTTLED_MESSAGE = _(
     "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again, "
     "or reset your password."
 )
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class LoginForm(AuthenticationForm):
@@ -39,7 +33,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         email = (self.cleaned_data.get("username") or "").lower()
-        ip_address = client_ip(self.request)
+        ip_address = client_address(self.request) if self.request else None
         if email and throttle.is_throttled(email=email, ip_address=ip_address):
             raise forms.ValidationError(
                 self.error_messages["throttled"],

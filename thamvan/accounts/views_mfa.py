@@ -21,11 +21,10 @@ from thamvan.accounts.forms import (
     MFA_THROTTLED_MESSAGE,
     MFACodeForm,
     MFAEnrolForm,
-    client_ip,
 )
 from thamvan.accounts.models import User
 from thamvan.audit.services import Action
-from thamvan.core.http import AuthedRequest
+from thamvan.core.http import AuthedRequest, client_address
 
 
 def _user_in_second_step(request: HttpRequest) -> User | None:
@@ -106,7 +105,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 return _complete(request, user, method="recovery_code")
             if mfa.verify_totp(device, code):
                 return _complete(request, user, method="totp")
-            throttle.record_mfa_failure(user.pk, ip_address=client_ip(request))
+            throttle.record_mfa_failure(user.pk, ip_address=client_address(request))
             audit.record(actor=user, action=Action.MFA_FAILED, request=request)
             form.add_error("code", MFA_INVALID_CODE_MESSAGE)
     return TemplateResponse(request, "accounts/mfa_verify.html", context)
@@ -147,7 +146,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 else:
                     mfa.mark_verified(request.session)
                 return redirect("mfa:recovery_codes")
-            throttle.record_mfa_failure(user.pk, ip_address=client_ip(request))
+            throttle.record_mfa_failure(user.pk, ip_address=client_address(request))
             audit.record(actor=user, action=Action.MFA_FAILED, request=request)
             form.add_error("code", MFA_INVALID_CODE_MESSAGE)
     return TemplateResponse(request, "accounts/mfa_enrol.html", context)

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from thamvan.audit.models import GENESIS_HASH, AuditEntry, ChainHead, canonical_json
+from thamvan.core.http import client_address
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 BAD_ACTION_MESSAGE = "Audit actions are dotted lower-case names such as 'login.failed'."
@@ -43,7 +44,7 @@ class Action:
 def client_ip(request: HttpRequest | None) -> str:
     if request is None:
         return ""
-    return str(request.META.get("REMOTE_ADDR") or "")[:45]
+    return (client_address(request) or "")[:45]
 
 
 def _locked_head() -> ChainHead:
