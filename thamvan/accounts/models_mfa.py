@@ -61,11 +61,15 @@ class RecoveryCode(models.Model):
 
 
 class AuthFailure(models.Model):
-    """Recent failed second-factor codes and API tokens, the basis of their throttling."""
+    """Recent failed second-factor codes and API tokens, and password-reset requests.
+
+    The basis of their throttling.
+    """
 
     class Scope(models.TextChoices):
         MFA = "mfa", _("second factor")
         TOKEN = "token", _("API token")
+        PASSWORD_RESET = "reset", _("password reset")
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
     key = models.CharField(max_length=254)

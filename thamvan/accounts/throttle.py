@@ -88,3 +88,36 @@ def token_retry_after(key: str) -> int:
         return 1
     release = oldest + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     return max(1, int((release - timezone.now()).total_seconds()) + 1)
+
+
+# Password-reset requests -----------------------------------------------------
+
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
+
+def password_reset_limits() -> tuple[int, int]:
+    """Requests allowed per account and per address within the hour."""
+    return (
+        int(getattr(settings, "PASSWORD_RESET_MAX_PER_ACCOUNT", 5)),
+        int(getattr(settings, "PASSWORD_RESET_MAX_PER_ADDRESS", 20)),
+    )
+
+
+def is_password_reset_throttled(*, email: str, ip_address: str | None) -> bool:
+    recent = AuthFailure.objects.filter(
+        scope=AuthFailure.Scope.PASSWORD_RESET,
+        created_at__gte=timezone.now() - PASSWORD_RESET_WINDOW,
+    )
+    per_account, per_address = password_reset_limits()
+    if recent.filter(key=email.lower()[:254]).count() >= per_account:
+        return True
+    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= per_address
+
+
+def record_password_reset(*, email: str, ip_address: str | None) -> None:
+    # Refused requests are not recorded, so the limit lifts an hour after the last one sent.
+    AuthFailure.objects.create(
+        scope=AuthFailure.Scope.PASSWORD_RESET,
+        key=email.lower()[:254],
+        ip_address=(ip_address or "")[:45],
+    )

@@ -1,15 +1,21 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 
 from thamvan import audit
-from thamvan.accounts import mfa
+from thamvan.accounts import mfa, throttle
 from thamvan.accounts.forms import LoginForm
+from thamvan.accounts.tasks import send_password_reset_email
 from thamvan.audit.services import Action
-from thamvan.core.http import AuthedRequest
+from thamvan.core.http import AuthedRequest, client_address
+
+# Named as the actions in thamvan.audit.services.Action.
+PASSWORD_RESET_THROTTLED = "password_reset.throttled"
 
 
 class LoginView(auth_views.LoginView):
@@ -50,12 +56,33 @@ class LoginView(auth_views.LoginView):
 
 
 logout = auth_views.LogoutView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset.html",
-    email_template_name="accounts/email/password_reset.txt",
-    subject_template_name="accounts/email/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
-)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = str(form.cleaned_data["email"]).strip().lower()
+        address = client_address(self.request)
+        # A limited request gets the same page as any other, so it tells nothing
+        # about the account, but sends nothing.
+        if throttle.is_password_reset_throttled(email=email, ip_address=address):
+            audit.record(
+                actor=None,
+                action=PASSWORD_RESET_THROTTLED,
+                data={"email": email[:254]},
+                request=self.request,
+            )
+        else:
+            throttle.record_password_reset(email=email, ip_address=address)
+            language = translation.get_language() or settings.LANGUAGE_CODE
+            for user in form.get_users(email):
+                send_password_reset_email.enqueue(user.pk, language)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+password_reset = PasswordResetView.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_done.html"
 )
