@@ -49,9 +49,13 @@ def _next_url(request: HttpRequest) -> str:
 def _complete(request: HttpRequest, user: User, *, method: str) -> HttpResponseRedirect:
     target = _next_url(request)
     state = mfa.pending_state(request)
-    if not request.user.is_authenticated:
+    if request.user.is_authenticated:
+        # Signed in before the second factor (admin login, an older session):
+        # the now verified session must not keep an id that was known before.
+        request.session.cycle_key()
+    else:
         backend = str((state or {}).get("backend") or "django.contrib.auth.backends.ModelBackend")
-        login(request, user, backend=backend)
+        login(request, user, backend=backend)  # cycles the session key itself
     request.session.pop(mfa.PENDING_SESSION_KEY, None)
     mfa.mark_verified(request.session)
     throttle.clear_mfa_failures(user.pk)
@@ -144,6 +148,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 if in_second_step is not None:
                     _complete(request, in_second_step, method="enrolment")
                 else:
+                    request.session.cycle_key()
                     mfa.mark_verified(request.session)
                 return redirect("mfa:recovery_codes")
             throttle.record_mfa_failure(user.pk, ip_address=client_address(request))
