@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,7 +76,39 @@ class User(AbstractBaseUser, PermissionsMixin):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "full_name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "sort_name"}
-        super().save(*args, **kwargs)
+        # Checked on the stored hash, not in the views: every way of changing a
+        # password (own change, reset, admin, shell, a future form) ends here.
+        password_changed = self._password_hash_changes(update_fields)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if password_changed:
+                from thamvan.accounts.tokens import api_tokens_revoke_all
+
+                api_tokens_revoke_all(user=self, reason="password_changed")
+
+    def _password_hash_changes(self, update_fields: Any) -> bool:
+        if self.pk is None or getattr(self, "_rehashing", False):
+            return False
+        if update_fields is not None and "password" not in update_fields:
+            return False
+        stored = User.objects.filter(pk=self.pk).values_list("password", flat=True).first()
+        return stored is not None and stored != self.password
+
+    # Signing in may store the same password hashed with newer parameters;
+    # that is no change of password and must keep the API tokens.
+    def check_password(self, raw_password: str) -> bool:
+        self._rehashing = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._rehashing = False
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        self._rehashing = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._rehashing = False
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.accounts.models_tokens import ApiToken
 from thamvan.search.normalize import nfc
@@ -25,6 +26,8 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 NAME_REQUIRED = _("Give the token a name, e.g. the script that will use it.")
 NOT_YOURS = _("You may only revoke your own tokens.")
+# Named as the actions in thamvan.audit.services.Action.
+TOKENS_REVOKED = "token.revoked"
 
 
 class TokenError(ValueError):
@@ -62,6 +65,21 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every active token of ``user``; audited when there were any."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if count:
+        audit.record(
+            actor=None,
+            action=TOKENS_REVOKED,
+            target=user,
+            data={"reason": reason, "count": count},
+        )
+    return count
 
 
 def authenticate_token(raw: str) -> ApiToken | None:
