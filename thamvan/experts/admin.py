@@ -1,9 +1,7 @@
-"""Admin for the registry, open to the secretariat as well as the administrator.
+"""The expert registry in the admin, for the administrator.
 
-Staff status is still needed to enter the admin site; within it, registry
-managers get full rights on these models and leadership read-only access,
-without per-model permissions to hand out. Organisations and users are chosen
-with plain widgets: autocomplete would need rights on those models' admins.
+The secretariat and leadership keep and read the registry in its pages.
+Organisations and users are chosen with plain widgets.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.core.admin_locking import LockedInline, MovesLockVersion
-from thamvan.experts.access import can_manage_registry, can_read_registry
 from thamvan.experts.models import (
     Affiliation,
     Expert,
@@ -26,25 +23,8 @@ from thamvan.experts.models import (
 )
 
 
-class RegistryPermissions:
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_read_registry(request.user)  # type: ignore[arg-type]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_read_registry(request.user)  # type: ignore[arg-type]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_manage_registry(request.user)  # type: ignore[arg-type]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_manage_registry(request.user)  # type: ignore[arg-type]
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_manage_registry(request.user)  # type: ignore[arg-type]
-
-
 @admin.register(Specialty)
-class SpecialtyAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
+class SpecialtyAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = ["name", "slug", "display_order", "is_active"]
     # No in-place list editing: the changelist's row forms cannot carry the
     # version, and every edit must be checked against it (change page or the
@@ -58,18 +38,18 @@ class SpecialtyAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
         return ["slug"] if obj is not None else []
 
 
-class ExpertSpecialtyInline(RegistryPermissions, admin.TabularInline):
+class ExpertSpecialtyInline(admin.TabularInline):
     model = ExpertSpecialty
     extra = 0
     autocomplete_fields = ["specialty"]
 
 
-class AffiliationInline(LockedInline, RegistryPermissions, admin.TabularInline):
+class AffiliationInline(LockedInline, admin.TabularInline):
     model = Affiliation
     extra = 0
 
 
-class UnavailablePeriodInline(LockedInline, RegistryPermissions, admin.TabularInline):
+class UnavailablePeriodInline(LockedInline, admin.TabularInline):
     model = UnavailablePeriod
     extra = 0
 
@@ -90,7 +70,7 @@ class IsSeniorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Expert)
-class ExpertAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
+class ExpertAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = [
         "full_name",
         "academic_rank",
@@ -117,7 +97,7 @@ class ExpertAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
 
 
 @admin.register(Affiliation)
-class AffiliationAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
+class AffiliationAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = ["expert", "organization", "position", "start_date", "end_date"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), "organization__kind"]
     search_fields = ["expert__full_name", "expert__search_key", "organization__name", "position"]
@@ -127,7 +107,7 @@ class AffiliationAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
 
 
 @admin.register(UnavailablePeriod)
-class UnavailablePeriodAdmin(MovesLockVersion, RegistryPermissions, admin.ModelAdmin):
+class UnavailablePeriodAdmin(MovesLockVersion, admin.ModelAdmin):
     list_display = ["expert", "start_date", "end_date", "reason"]
     search_fields = ["expert__full_name", "expert__search_key", "reason"]
     list_select_related = ["expert"]
@@ -136,7 +116,7 @@ class UnavailablePeriodAdmin(MovesLockVersion, RegistryPermissions, admin.ModelA
 
 
 @admin.register(ExpertImport)
-class ExpertImportAdmin(RegistryPermissions, admin.ModelAdmin):
+class ExpertImportAdmin(admin.ModelAdmin):
     list_display = [
         "original_filename",
         "status",

@@ -33,8 +33,7 @@ def test_admins_browse_the_log_with_filters(as_user, staff_admin, entries):
 
 def test_other_users_cannot_open_the_log(as_user, secretariat, entries):
     response = as_user(secretariat).get(reverse("admin:audit_auditentry_changelist"))
-    assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response.status_code == 404
 
 
 def test_the_admin_offers_no_way_to_change_or_delete(as_user, staff_admin, entries):

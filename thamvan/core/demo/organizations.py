@@ -184,7 +184,7 @@ def load_users(organizations: dict[str, Organization]) -> list[DemoUser]:
                 demo.email,
                 DEMO_PASSWORD,
                 full_name=demo.full_name,
-                is_staff=demo.role in (Role.ADMIN, Role.SECRETARIAT),
+                is_staff=demo.role == Role.ADMIN,
                 is_superuser=demo.role == Role.ADMIN,
             )
         Membership.objects.get_or_create(

@@ -87,9 +87,11 @@ def test_the_admin_checks_a_boundary_typed_in_it(as_user: Any, orgs: Any, superu
     assert Dossier.objects.get(pk=dossier.pk).boundary == dossier.boundary
 
 
-def test_non_staff_users_cannot_open_the_dossier_admin(as_user: Any, officer: Any) -> None:
+def test_users_who_are_not_administrators_find_no_dossier_admin(
+    as_user: Any, officer: Any
+) -> None:
     response = as_user(officer).get(reverse("admin:dossiers_dossier_changelist"))
-    assert response.status_code == 302
+    assert response.status_code == 404
 
 
 def test_the_version_admin_offers_no_add_page(as_user: Any, superuser: Any) -> None:

@@ -229,12 +229,10 @@ def test_the_rows_carry_their_versions() -> None:
 
 
 def test_an_admin_change_to_an_affiliation_moves_its_version_on(
-    as_user: Any, secretariat: Any, expert: Expert
+    as_user: Any, admin_user: Any, expert: Expert
 ) -> None:
     affiliation = AffiliationFactory.create(expert=expert, start_date=date(2010, 1, 1))
-    secretariat.is_staff = True
-    secretariat.save(update_fields=["is_staff"])
-    response = as_user(secretariat).post(
+    response = as_user(admin_user).post(
         reverse("admin:experts_affiliation_change", args=[affiliation.pk]),
         {
             "expert": expert.pk,
@@ -251,12 +249,10 @@ def test_an_admin_change_to_an_affiliation_moves_its_version_on(
 
 
 def test_an_affiliation_row_of_the_expert_admin_changed_meanwhile_is_refused(
-    as_user: Any, secretariat: Any, expert: Expert
+    as_user: Any, admin_user: Any, expert: Expert
 ) -> None:
     affiliation = AffiliationFactory.create(expert=expert, start_date=date(2010, 1, 1))
-    secretariat.is_staff = True
-    secretariat.save(update_fields=["is_staff"])
-    client = as_user(secretariat)
+    client = as_user(admin_user)
     url = reverse("admin:experts_expert_change", args=[expert.pk])
     page = client.get(url)
     assert 'name="affiliations-0-lock_version"' in page.text
@@ -286,12 +282,10 @@ def _admin_page_data(response: Any) -> dict[str, Any]:
 
 
 def test_deleting_an_affiliation_row_changed_meanwhile_is_refused(
-    as_user: Any, secretariat: Any, expert: Expert
+    as_user: Any, admin_user: Any, expert: Expert
 ) -> None:
     affiliation = AffiliationFactory.create(expert=expert, start_date=date(2010, 1, 1))
-    secretariat.is_staff = True
-    secretariat.save(update_fields=["is_staff"])
-    client = as_user(secretariat)
+    client = as_user(admin_user)
     url = reverse("admin:experts_expert_change", args=[expert.pk])
     stale = _admin_page_data(client.get(url))
     affiliation.position = "Trưởng phòng"
