@@ -1,8 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import LoginAttempt, Membership, TOTPDevice, User
+from thamvan.core.admin_rules import AdminRules
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,10 +17,16 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdminRules, BaseUserAdmin):
+    """Users are deactivated, never deleted: the audit and the records name them.
+
+    The admin site is open to the administrator role (a membership) and to
+    superusers; staff status and model permissions grant nothing here.
+    """
+
     ordering = ["sort_name"]
-    list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
-    list_filter = ["is_active", "is_staff", "is_superuser", "memberships__role"]
+    list_display = ["email", "full_name", "is_active", "is_superuser", "last_login"]
+    list_filter = ["is_active", "is_superuser", "memberships__role"]
     search_fields = ["email", "full_name", "sort_name"]
     inlines = [MembershipInline]
     fieldsets = (
@@ -23,7 +34,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Personal information"), {"fields": ("full_name", "phone")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {"fields": ("is_active", "is_superuser")},
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -31,9 +42,19 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # The new password and its audit entry are saved together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AdminRules):
     list_display = ["user", "organization", "role", "position", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__full_name", "user__email", "organization__name"]
@@ -42,7 +63,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(AdminRules):
     list_display = ["email", "ip_address", "succeeded", "created_at"]
     list_filter = ["succeeded"]
     search_fields = ["email", "ip_address"]
@@ -55,7 +76,7 @@ class LoginAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(TOTPDevice)
-class TOTPDeviceAdmin(admin.ModelAdmin):
+class TOTPDeviceAdmin(AdminRules):
     """Deleting a device is how an administrator resets a lost authenticator."""
 
     list_display = ["user", "created_at", "confirmed_at"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.audit.models import AuditEntry
 from thamvan.audit.services import Action, record
+from thamvan.core.admin_rules import AdminRules
 
 CSV_COLUMNS = [
     "id",
@@ -34,7 +35,7 @@ def spreadsheet_safe(value: object) -> str:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AdminRules):
     list_display = ["id", "created_at", "actor_label", "action", "target_type", "target_label"]
     list_filter = ["action", "target_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["actor_label", "action", "target_id", "target_label", "ip_address"]

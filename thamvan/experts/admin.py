@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.core.admin_locking import LockedInline, MovesLockVersion
+from thamvan.core.admin_rules import AdminRules, is_referenced
 from thamvan.experts.models import (
     Affiliation,
     Expert,
@@ -24,7 +25,7 @@ from thamvan.experts.models import (
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(MovesLockVersion, admin.ModelAdmin):
+class SpecialtyAdmin(MovesLockVersion, AdminRules):
     list_display = ["name", "slug", "display_order", "is_active"]
     # No in-place list editing: the changelist's row forms cannot carry the
     # version, and every edit must be checked against it (change page or the
@@ -36,6 +37,10 @@ class SpecialtyAdmin(MovesLockVersion, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Matching and exports refer to specialties by slug; it is fixed once created.
         return ["slug"] if obj is not None else []
+
+    def has_history(self, obj: Any) -> bool:
+        # Experts, consultations or opinion items name it: deactivate it instead.
+        return is_referenced(obj)
 
 
 class ExpertSpecialtyInline(admin.TabularInline):
@@ -70,7 +75,7 @@ class IsSeniorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Expert)
-class ExpertAdmin(MovesLockVersion, admin.ModelAdmin):
+class ExpertAdmin(MovesLockVersion, AdminRules):
     list_display = [
         "full_name",
         "academic_rank",
@@ -95,9 +100,13 @@ class ExpertAdmin(MovesLockVersion, admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["sort_key"]
 
+    def has_history(self, obj: Any) -> bool:
+        # An expert who was invited or gave an opinion stays; deactivate instead.
+        return bool(obj.invitations.exists() or obj.opinions.exists())
+
 
 @admin.register(Affiliation)
-class AffiliationAdmin(MovesLockVersion, admin.ModelAdmin):
+class AffiliationAdmin(MovesLockVersion, AdminRules):
     list_display = ["expert", "organization", "position", "start_date", "end_date"]
     list_filter = [("end_date", admin.EmptyFieldListFilter), "organization__kind"]
     search_fields = ["expert__full_name", "expert__search_key", "organization__name", "position"]
@@ -107,7 +116,7 @@ class AffiliationAdmin(MovesLockVersion, admin.ModelAdmin):
 
 
 @admin.register(UnavailablePeriod)
-class UnavailablePeriodAdmin(MovesLockVersion, admin.ModelAdmin):
+class UnavailablePeriodAdmin(MovesLockVersion, AdminRules):
     list_display = ["expert", "start_date", "end_date", "reason"]
     search_fields = ["expert__full_name", "expert__search_key", "reason"]
     list_select_related = ["expert"]
@@ -116,7 +125,7 @@ class UnavailablePeriodAdmin(MovesLockVersion, admin.ModelAdmin):
 
 
 @admin.register(ExpertImport)
-class ExpertImportAdmin(admin.ModelAdmin):
+class ExpertImportAdmin(AdminRules):
     list_display = [
         "original_filename",
         "status",

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from thamvan.core.admin_rules import ReadOnlyAdmin
 from thamvan.notifications.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
+    """Personal messages: the administrator may read them to help a user, never alter them."""
+
     list_display = ("recipient", "kind", "message", "created_at", "read_at", "emailed_at")
     list_filter = ("kind",)
-    readonly_fields = ("recipient", "kind", "message", "url", "dedupe_key", "created_at")
+    list_select_related = ("recipient",)
