@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 
+from thamvan.core.admin_locking import MovesLockVersion
 from thamvan.core.admin_rules import AdminRules, is_referenced
 from thamvan.organizations.models import AdministrativeUnit, Organization
 
@@ -18,7 +19,7 @@ class AdministrativeUnitAdmin(AdminRules):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AdminRules):
+class OrganizationAdmin(MovesLockVersion, AdminRules):
     list_display = ["name", "abbreviation", "kind", "parent", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "name_key", "abbreviation"]
