@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,12 @@ VERSION_FROZEN = _(
 )
 
 
+DOSSIER_KEPT = _(
+    "This dossier has a version sent for consultation; it is kept as the record of what "
+    "was consulted."
+)
+
+
 class DossierError(ValidationError):
     """A dossier rule was broken; the message is shown to the user as it is."""
 
@@ -43,6 +49,12 @@ class Confidentiality(models.TextChoices):
 
 
 class DossierQuerySet(models.QuerySet["Dossier"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        kept = self.filter(Q(versions__frozen_at__isnull=False) | Q(consultations__isnull=False))
+        if kept.exists():
+            raise ProtectedError(str(DOSSIER_KEPT), set(kept.distinct()))
+        return super().delete()
+
     def visible_to(self, user: User) -> DossierQuerySet:
         from thamvan.dossiers.access import dossier_visibility_q
 
@@ -190,6 +202,12 @@ class Dossier(Versioned, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # Its versions and documents would go with it, frozen ones included.
+        if self.versions.filter(frozen_at__isnull=False).exists() or self.consultations.exists():
+            raise ProtectedError(str(DOSSIER_KEPT), {self})
+        return super().delete(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("dossiers:detail", args=[self.pk])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -168,66 +167,3 @@ def test_the_openapi_document_declares_the_409(client: Client) -> None:
     assert "409" in patch["responses"]
     properties = schema["components"]["schemas"]["DossierPatch"]["properties"]
     assert "lock_version" in properties
-
-
-# --- the admin ------------------------------------------------------------------------
-
-
-def test_two_admins_editing_a_document_conflict_and_the_second_keeps_its_input(
-    as_user: Any, orgs: Any
-) -> None:
-    from thamvan.accounts.tests.factories import UserFactory
-    from thamvan.dossiers.tests.factories import DocumentFactory
-
-    first = as_user(UserFactory.create(is_staff=True, is_superuser=True))
-    second = as_user(UserFactory.create(is_staff=True, is_superuser=True))
-    document = DocumentFactory.create(
-        version__dossier=DossierFactory.create(lead_agency=orgs.department)
-    )
-    url = reverse("admin:dossiers_document_change", args=[document.pk])
-    assert 'type="hidden" name="lock_version" value="0"' in first.get(url).text
-    second.get(url)
-
-    saved = first.post(url, {"title": "Tên thứ nhất", "kind": "drawing", "lock_version": "0"})
-    assert saved.status_code == 302
-    clash = second.post(url, {"title": "Tên thứ hai", "kind": document.kind, "lock_version": "0"})
-
-    assert clash.status_code == 200
-    assert clash.context["adminform"].form.non_field_errors() == [str(CONFLICT_MESSAGE)]
-    assert 'value="Tên thứ hai"' in clash.text
-    document.refresh_from_db()
-    assert (document.title, document.lock_version) == ("Tên thứ nhất", 1)
-    retry = second.post(url, {"title": "Tên thứ hai", "kind": document.kind, "lock_version": "1"})
-    assert retry.status_code == 302
-    document.refresh_from_db()
-    assert (document.title, document.lock_version) == ("Tên thứ hai", 2)
-
-
-def test_an_admin_change_to_a_dossier_makes_an_open_edit_form_conflict(
-    as_user: Any, officer: Any, orgs: Any, dossier: Dossier
-) -> None:
-    from thamvan.accounts.tests.factories import UserFactory
-
-    superuser = UserFactory.create(is_staff=True, is_superuser=True)
-    page_client = as_user(officer)
-    page = page_client.get(edit_url(dossier))
-    admin_page = as_user(superuser).get(reverse("admin:dossiers_dossier_change", args=[dossier.pk]))
-    form = admin_page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields}
-    data = {name: "" if value is None else value for name, value in data.items()}
-    data["boundary"] = json.dumps(dossier.boundary)
-    data["name"] = "Tên từ trang quản trị"
-    data |= {"versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0"}
-    assert (
-        as_user(superuser)
-        .post(reverse("admin:dossiers_dossier_change", args=[dossier.pk]), data)
-        .status_code
-        == 302
-    )
-
-    response = page_client.post(edit_url(dossier), posted(page, description="Từ trang"))
-
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [str(CONFLICT_MESSAGE)]
-    dossier.refresh_from_db()
-    assert dossier.name == "Tên từ trang quản trị"
