@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,7 +95,16 @@ def _local_day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+CONSULTATION_KEPT = _(
+    "A consultation is never deleted: it is the record of what was asked and answered. "
+    "Withdraw or close it instead."
+)
+
+
 class ConsultationQuerySet(models.QuerySet["Consultation"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ProtectedError(str(CONSULTATION_KEPT), set(self))
+
     def visible_to(self, user: User) -> ConsultationQuerySet:
         from thamvan.consultations.access import consultation_visibility_q
 
@@ -234,6 +243,10 @@ class Consultation(Versioned, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # Deleting would cascade to its opinions, invitations and transitions.
+        raise ProtectedError(str(CONSULTATION_KEPT), {self})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.title = nfc(self.title).strip()
