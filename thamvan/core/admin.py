@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.contrib.auth.models import Group
 from django.http import Http404, HttpRequest, HttpResponse
 
 
@@ -52,3 +53,5 @@ def admit_only_administrators(site: AdminSite) -> None:
 
 
 admit_only_administrators(admin.site)
+# Admin rights come from the administrator role alone: groups would grant nothing.
+admin.site.unregister(Group)
