@@ -131,3 +131,19 @@ def test_the_administrator_opens_every_list_and_record(
     # Adding and deleting are offered only where the rules allow; never a 404 or an error.
     others = {key: code for key, code in answers.items() if key[0] in ("add", "delete")}
     assert {key: code for key, code in others.items() if code not in (200, 403)} == {}
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [*((name, False) for name in NOT_ADMINISTRATORS), ("admin_user", True)]
+)
+def test_the_header_links_to_the_admin_site_only_for_the_administrator(
+    request: pytest.FixtureRequest, persona: str, shown: bool
+) -> None:
+    user = request.getfixturevalue(persona)
+    # Staff status alone opens nothing, so it must not show the link either.
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("core:home"), follow=True).content.decode()
+    assert (f'href="{reverse("admin:index")}"' in page) is shown
