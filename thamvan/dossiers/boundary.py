@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import re
+import time
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -32,9 +33,14 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrPromise as StrPromise
 
 __all__ = [
+    "MAX_ARRAYS",
+    "MAX_HOLES",
+    "MAX_PARTS",
     "MAX_VERTICES",
+    "TIME_BUDGET_SECONDS",
     "VIETNAM_BBOX",
     "BoundaryError",
+    "Deadline",
     "boundary_area_ha",
     "boundary_bbox",
     "boundary_centroid",
@@ -43,7 +49,18 @@ __all__ = [
 
 # lon/lat; covers the mainland and the offshore islands.
 VIETNAM_BBOX: Final = (102.1, 8.0, 117.9, 23.5)
+# Bounds on what one boundary may hold, each far above a real plan (a district
+# plan has a few thousand points and a few dozen parts) and low enough that
+# checking and measuring stay well under a second.
 MAX_VERTICES: Final = 50_000
+MAX_PARTS: Final = 1_000  # separate polygons, in all features together
+MAX_HOLES: Final = 1_000  # holes, in all parts together
+# The most JSON arrays a boundary within these limits needs: one a position,
+# a ring and a part, with room for other members such as bounding boxes. More
+# is refused before decoding, which alone would take seconds.
+MAX_ARRAYS: Final = MAX_VERTICES + MAX_HOLES + 2 * MAX_PARTS + 10_000
+# The last resort if the bounds above still allow something slow.
+TIME_BUDGET_SECONDS: Final = 5.0
 DECIMALS: Final = 7
 
 BoundaryErrorCode = Literal[
@@ -97,6 +114,21 @@ _MSG_NOT_POLYGON = _("The boundary must be a polygon or multipolygon; it is a %(
 _MSG_EMPTY = _("The boundary is empty: it contains no polygon.")
 _MSG_TOO_COMPLEX = _(
     "The boundary has more than %(limit)s points. Simplify it in your GIS software and try again."
+)
+_MSG_TOO_MANY_PARTS = _(
+    "The boundary has more than %(limit)s separate parts. Merge or remove the small ones in "
+    "your GIS software and try again."
+)
+_MSG_TOO_MANY_HOLES = _(
+    "The boundary has more than %(limit)s holes. Remove the small ones in your GIS software "
+    "and try again."
+)
+_MSG_TOO_LARGE = _(
+    "The boundary is too complex: it may have at most %(points)s points, %(parts)s parts "
+    "and %(holes)s holes. Simplify it in your GIS software and try again."
+)
+_MSG_TOO_SLOW = _(
+    "The boundary is too complex to check. Simplify it in your GIS software and try again."
 )
 _MSG_OUT_OF_RANGE = _(
     "The boundary’s coordinates are not longitudes and latitudes. They look like projected "
@@ -190,6 +222,17 @@ def _load(value: object) -> dict[str, Any]:
         text = value.removeprefix("\ufeff")
         if not text.strip():
             raise BoundaryError(_MSG_EMPTY, code="empty")
+        # Counted before decoding, which would build every one of them.
+        if text.count("[") > MAX_ARRAYS:
+            raise BoundaryError(
+                _MSG_TOO_LARGE,
+                code="too_complex",
+                params={
+                    "points": _lazy_number(MAX_VERTICES),
+                    "parts": _lazy_number(MAX_PARTS),
+                    "holes": _lazy_number(MAX_HOLES),
+                },
+            )
         try:
             value = json.loads(text, parse_constant=_refuse_constant)
         except json.JSONDecodeError as error:
@@ -250,17 +293,50 @@ _Ring = list[_Point]
 _Rings = list[_Ring]
 
 
-class _VertexCounter:
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.count = 0
+def _too_complex(message: StrPromise, limit: int) -> BoundaryError:
+    return BoundaryError(message, code="too_complex", params={"limit": _lazy_number(limit)})
 
-    def add(self, count: int) -> None:
-        self.count += count
-        if self.limit is not None and self.count > self.limit:
-            raise BoundaryError(
-                _MSG_TOO_COMPLEX, code="too_complex", params={"limit": _lazy_number(self.limit)}
-            )
+
+class _Counter:
+    """Counts parts, holes and points before they are read; refuses past any limit."""
+
+    def __init__(self) -> None:
+        self.parts = self.holes = self.vertices = 0
+
+    def add_parts(self, count: int) -> None:
+        self.parts += count
+        if self.parts > MAX_PARTS:
+            raise _too_complex(_MSG_TOO_MANY_PARTS, MAX_PARTS)
+
+    def add_holes(self, count: int) -> None:
+        self.holes += count
+        if self.holes > MAX_HOLES:
+            raise _too_complex(_MSG_TOO_MANY_HOLES, MAX_HOLES)
+
+    def add_vertices(self, count: int) -> None:
+        self.vertices += count
+        if self.vertices > MAX_VERTICES:
+            raise _too_complex(_MSG_TOO_COMPLEX, MAX_VERTICES)
+
+
+class Deadline:
+    """When a computation on one boundary gives up, checked between its steps.
+
+    The limits above keep every step short; this bounds the sum should a
+    geometry within them still prove slow.
+    """
+
+    def __init__(self, seconds: float | None = None) -> None:
+        budget = TIME_BUDGET_SECONDS if seconds is None else seconds
+        self._end = time.monotonic() + budget
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() > self._end
+
+    def check(self) -> None:
+        if self.passed:
+            raise BoundaryError(_MSG_TOO_SLOW, code="too_complex")
 
 
 def _position(value: object) -> _Point:
@@ -279,24 +355,26 @@ def _position(value: object) -> _Point:
     return point
 
 
-def _rings(value: object, counter: _VertexCounter) -> _Rings:
+def _rings(value: object, counter: _Counter) -> _Rings:
     if not isinstance(value, list):
         raise _malformed(_PROBLEM_COORDINATES)
+    counter.add_holes(max(len(value) - 1, 0))
     rings: _Rings = []
     for ring in value:
         if not isinstance(ring, list):
             raise _malformed(_PROBLEM_COORDINATES)
-        counter.add(len(ring))
+        counter.add_vertices(len(ring))
         rings.append([_position(position) for position in ring])
     return rings
 
 
-def _polygons(geometry: dict[str, Any], counter: _VertexCounter) -> list[_Rings]:
+def _polygons(geometry: dict[str, Any], counter: _Counter) -> list[_Rings]:
     """The rings of each polygon of a geometry (exterior first); empty polygons dropped."""
     coordinates = geometry.get("coordinates")
     if not isinstance(coordinates, list):
         raise _malformed(_PROBLEM_COORDINATES)
     parts = [coordinates] if geometry.get("type") == "Polygon" else coordinates
+    counter.add_parts(len(parts))
     polygons: list[_Rings] = []
     for part in parts:
         rings = _rings(part, counter)
@@ -378,10 +456,16 @@ def _polygon(rings: _Rings) -> Polygon:
     return polygon
 
 
-def _checked_shape(geometry: dict[str, Any], polygons: list[_Rings]) -> Polygon | MultiPolygon:
-    shapes = [_polygon(rings) for rings in polygons]
+def _checked_shape(
+    geometry: dict[str, Any], polygons: list[_Rings], deadline: Deadline
+) -> Polygon | MultiPolygon:
+    shapes = []
+    for rings in polygons:
+        deadline.check()
+        shapes.append(_polygon(rings))
     if geometry["type"] == "Polygon":
         return shapes[0]
+    deadline.check()
     multi = MultiPolygon(shapes)
     _check_valid(multi, between_parts=True)
     return multi
@@ -431,9 +515,10 @@ def parse_boundary(value: str | bytes | dict[str, Any]) -> dict[str, Any]:
     FeatureCollection whose features are all polygonal (their union is returned,
     so adjoining parcels become one polygon). Raises BoundaryError.
     """
+    deadline = Deadline()
     data = _load(value)
     geometries = _geometries(data)
-    counter = _VertexCounter(MAX_VERTICES)
+    counter = _Counter()
     parsed = [(geometry, _polygons(geometry, counter)) for geometry in geometries]
     parsed = [(geometry, polygons) for geometry, polygons in parsed if polygons]
     if not parsed:
@@ -441,14 +526,16 @@ def parse_boundary(value: str | bytes | dict[str, Any]) -> dict[str, Any]:
     _check_coordinates(
         [point for _, polygons in parsed for rings in polygons for ring in rings for point in ring]
     )
-    shapes = [_checked_shape(geometry, polygons) for geometry, polygons in parsed]
+    shapes = [_checked_shape(geometry, polygons, deadline) for geometry, polygons in parsed]
     if len(shapes) == 1:
         return _to_geojson(shapes[0])
+    deadline.check()
     # Simplifying with zero tolerance drops the vertices left on former shared
     # edges. The union also introduces intersection points with arbitrary
     # decimals; snapping to the storage grid keeps the result valid, which plain
     # rounding might not.
     union = shapely.union_all(shapes).simplify(0, preserve_topology=True)
+    deadline.check()
     return _to_geojson(shapely.set_precision(union, 10.0**-DECIMALS))
 
 
@@ -458,11 +545,12 @@ def parse_boundary(value: str | bytes | dict[str, Any]) -> dict[str, Any]:
 
 
 def _shape(geometry: dict[str, Any]) -> Polygon | MultiPolygon:
-    """Build a normalised geometry (from parse_boundary) without re-checking it."""
+    """Build a normalised geometry (from parse_boundary) without re-checking its shape."""
     if not isinstance(geometry, dict):
         raise _malformed(_PROBLEM_NOT_OBJECT)
     checked = _geometry(geometry)
-    polygons = _polygons(checked, _VertexCounter(None))
+    # Within the limits parse_boundary applied, so measuring it stays bounded too.
+    polygons = _polygons(checked, _Counter())
     try:
         parts = [Polygon(rings[0], rings[1:]) for rings in polygons]
     except (ValueError, TypeError, shapely.errors.GEOSException):
