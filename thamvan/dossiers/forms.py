@@ -14,7 +14,7 @@ from thamvan.accounts.models import Role, User
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.core.uploads import BOUNDARY_KINDS, GEOJSON_MAX_BYTES, check_upload
 from thamvan.dossiers.access import lead_agency_choices
-from thamvan.dossiers.boundary import parse_boundary
+from thamvan.dossiers.geometry import BoundaryFacts, checked_boundary
 from thamvan.dossiers.models import Confidentiality, Document, Dossier, DossierVersion
 from thamvan.dossiers.services import CODE_TAKEN
 from thamvan.organizations.models import AdministrativeUnit, Organization
@@ -85,7 +85,8 @@ class DossierForm(OptimisticLockForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.geometry: dict[str, Any] | None = None
+        # Derived while validating, before the service opens its transaction.
+        self.boundary_facts: BoundaryFacts | None = None
         organizations = Organization.objects.active().order_by("name_key")
         lead_agency = self.fields["lead_agency"]
         assert isinstance(lead_agency, forms.ModelChoiceField)
@@ -128,33 +129,34 @@ class DossierForm(OptimisticLockForm):
         text = (cleaned.get("boundary") or "").strip()
         try:
             if upload:
-                self.geometry = self._geometry_from_file(upload)
+                self.boundary_facts = self._boundary_from_file(upload)
             elif text:
-                self.geometry = parse_boundary(text)
+                self.boundary_facts = checked_boundary(text)
         except ValidationError as error:
             self.add_error("boundary_file" if upload else "boundary", error)
         else:
-            if upload and self.geometry is not None:
+            if upload and self.boundary_facts is not None:
                 # Put the file's geometry in the text field so a re-displayed
                 # form keeps it: browsers never send a file twice.
                 data = cast(QueryDict, self.data).copy()
-                data[self.add_prefix("boundary")] = json.dumps(self.geometry, ensure_ascii=False)
+                geometry = self.boundary_facts.boundary
+                data[self.add_prefix("boundary")] = json.dumps(geometry, ensure_ascii=False)
                 self.data = data
-        cleaned["boundary"] = self.geometry
+        cleaned["boundary"] = None if self.boundary_facts is None else self.boundary_facts.boundary
         return cleaned
 
-    def _geometry_from_file(self, upload: Any) -> dict[str, Any]:
+    def _boundary_from_file(self, upload: Any) -> BoundaryFacts:
         # A boundary file is parsed whole in memory, so it has its own, lower limit.
         limit = min(settings.UPLOAD_MAX_BYTES, GEOJSON_MAX_BYTES)
         check_upload(upload, allowed=BOUNDARY_KINDS, filename=upload.name, max_bytes=limit)
         upload.seek(0)
-        return parse_boundary(upload.read())
+        return checked_boundary(upload.read())
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         kwargs = {field: data[field] for field in self.Meta.fields if field != "communes"}
-        kwargs["boundary"] = self.geometry
-        if self.geometry is not None:
+        kwargs["boundary"] = self.boundary_facts
+        if self.boundary_facts is not None:
             kwargs.pop("area_ha")
         return kwargs
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
-from thamvan.dossiers.geometry import boundary_facts
+from thamvan.dossiers.geometry import BoundaryFacts, boundary_facts
 from thamvan.search.normalize import fold, nfc
 
 if TYPE_CHECKING:
@@ -223,35 +223,56 @@ class Dossier(Versioned, TimeStampedModel):
         "map_outline",
     )
 
+    # The boundary whose facts set_boundary() already applied.
+    _derived_for: dict[str, Any] | None = None
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.code = nfc(self.code).strip()
         self.name = nfc(self.name).strip()
         self.description = nfc(self.description)
         self.scale_note = nfc(self.scale_note)
         self.search_key = fold(f"{self.code} {self.name} {self.description}")
-        self._derive_from_boundary()
         update_fields = kwargs.get("update_fields")
+        derives = update_fields is None or bool(
+            {"boundary", *self.DERIVED_FROM_BOUNDARY} & set(update_fields)
+        )
+        if derives:
+            self._derive_from_boundary()
         if update_fields is not None:
             extra: set[str] = set()
             if {"code", "name", "description"} & set(update_fields):
                 extra.add("search_key")
-            if "boundary" in update_fields:
+            if derives:
                 extra.update(self.DERIVED_FROM_BOUNDARY)
             kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
+    def set_boundary(self, facts: BoundaryFacts | None) -> None:
+        """Set the boundary with facts derived beforehand (``geometry.checked_boundary``).
+
+        save() then computes nothing: it runs in a transaction, which on SQLite
+        holds the write lock every other writer, sign-ins included, waits for.
+        """
+        self._apply(facts)
+
     def _derive_from_boundary(self) -> None:
-        if not self.boundary:
+        if self.boundary and self.boundary is self._derived_for:
+            return
+        self._apply(boundary_facts(self.boundary) if self.boundary else None)
+
+    def _apply(self, facts: BoundaryFacts | None) -> None:
+        if facts is None:
             self.boundary = None
             self.min_lon = self.min_lat = self.max_lon = self.max_lat = None
             self.centroid_lon = self.centroid_lat = None
             self.map_outline = None
-            return
-        facts = boundary_facts(self.boundary)
-        self.area_ha = facts.area_ha
-        self.min_lon, self.min_lat, self.max_lon, self.max_lat = facts.bbox
-        self.centroid_lon, self.centroid_lat = facts.centroid
-        self.map_outline = facts.outline
+        else:
+            self.boundary = facts.boundary
+            self.area_ha = facts.area_ha
+            self.min_lon, self.min_lat, self.max_lon, self.max_lat = facts.bbox
+            self.centroid_lon, self.centroid_lat = facts.centroid
+            self.map_outline = facts.outline
+        self._derived_for = self.boundary
 
     @property
     def scale_display(self) -> str:

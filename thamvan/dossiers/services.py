@@ -28,7 +28,7 @@ from thamvan.dossiers.access import (
     can_create_dossier,
     lead_agency_choices,
 )
-from thamvan.dossiers.boundary import parse_boundary
+from thamvan.dossiers.geometry import BoundaryFacts, checked_boundary
 from thamvan.dossiers.models import (
     VERSION_FROZEN,
     Confidentiality,
@@ -102,13 +102,17 @@ def _check_code_free(code: str, *, exclude_pk: int | None = None) -> None:
         raise DossierError(CODE_TAKEN, code="code_taken")
 
 
-def _clean_boundary(boundary: dict[str, Any] | str | bytes | None) -> dict[str, Any] | None:
-    # Callers pass geometry their form already parsed; parsing again keeps
-    # the API and imports from storing anything unchecked.
-    return parse_boundary(boundary) if boundary else None
+Boundary = BoundaryFacts | dict[str, Any] | str | bytes | None
 
 
-@transaction.atomic
+def _checked_boundary(boundary: Boundary) -> BoundaryFacts | None:
+    # Forms pass facts they already derived; anything else (the API, imports)
+    # is checked here. Callers do it before their transaction opens.
+    if boundary is None or isinstance(boundary, BoundaryFacts):
+        return boundary
+    return checked_boundary(boundary) if boundary else None
+
+
 def dossier_create(
     *,
     actor: User,
@@ -120,7 +124,7 @@ def dossier_create(
     scale: str = "",
     scale_note: str = "",
     area_ha: Decimal | None = None,
-    boundary: dict[str, Any] | str | bytes | None = None,
+    boundary: Boundary = None,
     communes: Iterable[AdministrativeUnit] = (),
     preparing_consultant: Organization | None = None,
     investor: Organization | None = None,
@@ -132,49 +136,50 @@ def dossier_create(
     """Register a dossier with its first, empty version."""
     if not can_create_dossier(actor):
         raise DossierError(CANNOT_CREATE, code="forbidden")
-    _check_lead_agency(actor, lead_agency)
-    _check_code_free(code)
-    dossier = Dossier(
-        code=code,
-        name=name,
-        kind=kind,
-        stage=stage,
-        scale=scale,
-        scale_note=scale_note if scale == Dossier.Scale.OTHER else "",
-        area_ha=area_ha,
-        boundary=_clean_boundary(boundary),
-        lead_agency=lead_agency,
-        preparing_consultant=preparing_consultant,
-        investor=investor,
-        description=description,
-        confidentiality=confidentiality,
-        created_by=actor,
-    )
-    dossier.save()
-    dossier.communes.set(communes)
-    DossierVersion.objects.create(
-        dossier=dossier,
-        number=1,
-        label=first_version_label or str(FIRST_VERSION_LABEL),
-        created_by=actor,
-    )
-    index_object(dossier)
-    audit.record(
-        actor=actor,
-        action="dossier.created",
-        target=dossier,
-        data={
-            "code": dossier.code,
-            "stage": dossier.stage,
-            "confidentiality": dossier.confidentiality,
-            "lead_agency": dossier.lead_agency_id,
-        },
-        request=request,
-    )
-    return dossier
+    checked = _checked_boundary(boundary)
+    with transaction.atomic():
+        _check_lead_agency(actor, lead_agency)
+        _check_code_free(code)
+        dossier = Dossier(
+            code=code,
+            name=name,
+            kind=kind,
+            stage=stage,
+            scale=scale,
+            scale_note=scale_note if scale == Dossier.Scale.OTHER else "",
+            area_ha=area_ha,
+            lead_agency=lead_agency,
+            preparing_consultant=preparing_consultant,
+            investor=investor,
+            description=description,
+            confidentiality=confidentiality,
+            created_by=actor,
+        )
+        dossier.set_boundary(checked)
+        dossier.save()
+        dossier.communes.set(communes)
+        DossierVersion.objects.create(
+            dossier=dossier,
+            number=1,
+            label=first_version_label or str(FIRST_VERSION_LABEL),
+            created_by=actor,
+        )
+        index_object(dossier)
+        audit.record(
+            actor=actor,
+            action="dossier.created",
+            target=dossier,
+            data={
+                "code": dossier.code,
+                "stage": dossier.stage,
+                "confidentiality": dossier.confidentiality,
+                "lead_agency": dossier.lead_agency_id,
+            },
+            request=request,
+        )
+        return dossier
 
 
-@transaction.atomic
 def dossier_update(
     *,
     actor: User,
@@ -195,25 +200,33 @@ def dossier_update(
         raise TypeError(f"dossier_update() cannot change {', '.join(sorted(unknown))}")
     if not can_change_dossier(actor, dossier):
         raise DossierError(NOT_ALLOWED, code="forbidden")
-    if "lead_agency" in changes and changes["lead_agency"].pk != dossier.lead_agency_id:
-        _check_lead_agency(actor, changes["lead_agency"])
-    if "code" in changes:
-        _check_code_free(changes["code"], exclude_pk=dossier.pk)
     if "boundary" in changes:
-        changes["boundary"] = _clean_boundary(changes["boundary"])
-    if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
-        changes["scale_note"] = ""
-    stored = locked_version(dossier, expected_version)
-    before = {field: _plain(getattr(dossier, field)) for field in changes}
-    old_communes = set(dossier.communes.values_list("pk", flat=True))
-    for field, value in changes.items():
-        setattr(dossier, field, value)
-    dossier.lock_version = stored + 1
-    dossier.save(update_fields=[*changes, "updated_at", "lock_version"])
-    if communes is not None:
-        dossier.communes.set(communes)
-    index_object(dossier)
-    _record_update(actor, dossier, before, old_communes, request)
+        changes["boundary"] = _checked_boundary(changes["boundary"])
+    elif dossier.boundary:
+        # The area of a dossier with a boundary is the boundary's; saving a
+        # typed one would only derive it again, inside the transaction.
+        changes.pop("area_ha", None)
+    with transaction.atomic():
+        if "lead_agency" in changes and changes["lead_agency"].pk != dossier.lead_agency_id:
+            _check_lead_agency(actor, changes["lead_agency"])
+        if "code" in changes:
+            _check_code_free(changes["code"], exclude_pk=dossier.pk)
+        if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
+            changes["scale_note"] = ""
+        stored = locked_version(dossier, expected_version)
+        before = {field: _plain(getattr(dossier, field)) for field in changes}
+        old_communes = set(dossier.communes.values_list("pk", flat=True))
+        for field, value in changes.items():
+            if field == "boundary":
+                dossier.set_boundary(value)
+            else:
+                setattr(dossier, field, value)
+        dossier.lock_version = stored + 1
+        dossier.save(update_fields=[*changes, "updated_at", "lock_version"])
+        if communes is not None:
+            dossier.communes.set(communes)
+        index_object(dossier)
+        _record_update(actor, dossier, before, old_communes, request)
     return dossier
 
 
