@@ -10,11 +10,46 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from config.api_common import AUTH, RateLimited
+from thamvan.dossiers.boundary import MAX_ARRAYS, MAX_HOLES, MAX_PARTS, MAX_VERTICES
+
+# Decoding a few megabytes of tiny arrays takes seconds and hundreds of
+# megabytes; no resource takes more arrays than the largest boundary.
+MAX_JSON_ARRAYS = MAX_ARRAYS
+TOO_MANY_ARRAYS = _(
+    "The request is too complex: it holds more than %(limit)s JSON arrays. A boundary may "
+    "have at most %(points)s points, %(parts)s parts and %(holes)s holes; simplify it and "
+    "try again."
+)
+
+
+class BoundedParser(Parser):
+    """The JSON parser, refusing a body with too many arrays before decoding it."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.body.count(b"[") > MAX_JSON_ARRAYS:
+            raise ValidationError(
+                TOO_MANY_ARRAYS,
+                code="too_complex",
+                params={
+                    name: number_format(value, force_grouping=True)
+                    for name, value in (
+                        ("limit", MAX_JSON_ARRAYS),
+                        ("points", MAX_VERTICES),
+                        ("parts", MAX_PARTS),
+                        ("holes", MAX_HOLES),
+                    )
+                },
+            )
+        return super().parse_body(request)
+
 
 api = NinjaAPI(
     title="thamvan API",
@@ -28,6 +63,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=AUTH,
+    parser=BoundedParser(),
 )
 
 # (URL prefix, dotted path of the app's router). One line per app.
@@ -103,7 +139,10 @@ def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # Ninja raises HttpError for a failed CSRF check and a malformed body.
+    # Ninja raises HttpError for a failed CSRF check and a malformed body; a
+    # body the parser refused keeps the parser's reason.
+    if isinstance(exc.__cause__, ValidationError):
+        return on_validation_error(request, exc.__cause__)
     codes = {400: "bad_request", 403: "csrf_failed"}
     code = codes.get(exc.status_code, "http_error")
     return _error(request, exc.status_code, str(exc), code)
