@@ -6,15 +6,19 @@ error, whatever raised it, answers ``{"detail": ..., "code": ...}``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from config.api_common import AUTH, RateLimited
@@ -30,10 +34,32 @@ TOO_MANY_ARRAYS = _(
 )
 
 
-class BoundedParser(Parser):
-    """The JSON parser, refusing a body with too many arrays before decoding it."""
+JSON_MEDIA_TYPE = "application/json"
+
+
+class UnsupportedMediaType(Exception):
+    """A body the API would parse as JSON was not declared ``application/json``."""
+
+
+class BodyNotAnObject(Exception):
+    """The JSON body is valid but not an object (``[]``, ``null``, ``"x"``, ``42``)."""
+
+
+class JsonObjectParser(Parser):
+    """Parse a JSON body only when declared as JSON, and only as an object.
+
+    Without the check a ``text/plain`` body, which a browser sends cross-origin
+    without a preflight, was parsed as JSON; and a schema whose fields are all
+    optional read ``[]`` or ``null`` as an empty change. A body with more arrays
+    than the largest boundary is refused before decoding it, which would take
+    seconds and hundreds of megabytes. Ninja calls this only
+    for operations that take a JSON body; file uploads read ``multipart/form-data``
+    through Django's own parser and never reach it.
+    """
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_type != JSON_MEDIA_TYPE:
+            raise UnsupportedMediaType(request.content_type)
         if request.body.count(b"[") > MAX_JSON_ARRAYS:
             raise ValidationError(
                 TOO_MANY_ARRAYS,
@@ -48,10 +74,31 @@ class BoundedParser(Parser):
                     )
                 },
             )
-        return super().parse_body(request)
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject(type(data).__name__)
+        return data
 
 
-api = NinjaAPI(
+class ThamvanAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # Every operation that reads a JSON body may answer 415 (see JsonObjectParser).
+        error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                content = operation.get("requestBody", {}).get("content", {})
+                if JSON_MEDIA_TYPE in content:
+                    operation["responses"]["415"] = {
+                        "description": "Unsupported Media Type",
+                        "content": {JSON_MEDIA_TYPE: {"schema": error_ref}},
+                    }
+        return schema
+
+
+api = ThamvanAPI(
     title="thamvan API",
     version="1",
     description=(
@@ -63,7 +110,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=AUTH,
-    parser=BoundedParser(),
+    parser=JsonObjectParser(),
 )
 
 # (URL prefix, dotted path of the app's router). One line per app.
@@ -137,12 +184,29 @@ def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     return response
 
 
+def _unsupported_media_type(request: HttpRequest) -> HttpResponse:
+    detail = gettext("Send the request body as application/json.")
+    return _error(request, 415, detail, "unsupported_media_type")
+
+
+@api.exception_handler(RawPostDataException)
+def on_form_body_for_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # A form body was already parsed (NFCMiddleware reads request.POST) when the
+    # operation wanted JSON: ninja cannot read it again before the parser runs.
+    return _unsupported_media_type(request)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # Ninja raises HttpError for a failed CSRF check and a malformed body; a
-    # body the parser refused keeps the parser's reason.
+    # Ninja wraps whatever the parser raises in a 400; the cause tells which it was.
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        return _unsupported_media_type(request)
+    if isinstance(exc.__cause__, BodyNotAnObject):
+        detail = gettext("The request body must be a JSON object.")
+        return _error(request, 422, detail, "body_not_an_object")
     if isinstance(exc.__cause__, ValidationError):
         return on_validation_error(request, exc.__cause__)
+    # Ninja raises HttpError for a failed CSRF check and a malformed body.
     codes = {400: "bad_request", 403: "csrf_failed"}
     code = codes.get(exc.status_code, "http_error")
     return _error(request, exc.status_code, str(exc), code)
