@@ -32,6 +32,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from thamvan.core.spreadsheets import SheetTooLarge, bounded_rows
 from thamvan.experts.models import (
     DEFAULT_CONCURRENT_CONSULTATIONS,
     MAX_CONCURRENT_CONSULTATIONS,
@@ -287,16 +288,19 @@ def _collect(rows: Iterable[Sequence[Any]]) -> Table:
     headers: list[str] | None = None
     header_row = 0
     data: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=1):
-        if _is_empty(cells):
-            continue
-        if headers is None:
-            headers = [_cell_text(cell) for cell in cells]
-            header_row = number
-            continue
-        if len(data) >= MAX_ROWS:
-            raise ImportFileError(_too_many_rows_message())
-        data.append((number, list(cells)))
+    try:
+        for number, cells in bounded_rows(rows, max_rows=MAX_ROWS):
+            if _is_empty(cells):
+                continue
+            if headers is None:
+                headers = [_cell_text(cell) for cell in cells]
+                header_row = number
+                continue
+            if len(data) >= MAX_ROWS:
+                raise ImportFileError(_too_many_rows_message())
+            data.append((number, list(cells)))
+    except SheetTooLarge as error:
+        raise ImportFileError(error.message) from None
     if headers is None:
         raise ImportFileError(_("The file is empty: it has no header row and no experts."))
     return Table(headers=headers, header_row=header_row, rows=data)

@@ -14,7 +14,8 @@ Hostile or broken: ``empty_bytes``, ``text_bytes`` (name it .pdf), ``exe_bytes``
 ``path_traversal_zip_bytes``, ``encrypted_zip_bytes``, ``symlink_zip_bytes``,
 ``billion_laughs_xlsx_bytes``, ``external_entity_docx_bytes``, ``macro_docx_bytes``,
 ``password_pdf_bytes``, ``truncated_pdf_bytes``, ``pdf_without_pages_bytes``,
-``windows_1258_csv_bytes``.
+``windows_1258_csv_bytes``; ``xlsx_running_to_row`` and ``xlsx_with_raw_number`` turn
+a valid workbook into a hostile one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 import docx
 import openpyxl
+import openpyxl.styles
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
@@ -107,6 +109,37 @@ def xlsx_bytes(rows: Sequence[Sequence[object]] | None = None) -> bytes:
         sheet.append(list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_running_to_row(data: bytes, last_row: int = 1_000_000) -> bytes:
+    """The workbook with a formatted blank cell at ``last_row``: a sheet of a million rows.
+
+    The file stays a few kilobytes; a reader sees every row up to ``last_row``.
+    """
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = workbook.worksheets[0]
+    sheet.cell(last_row, 1).fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_with_raw_number(data: bytes, number: int, raw: str) -> bytes:
+    """The workbook with the number cell ``number`` stored as ``raw`` ("1E999", "abc").
+
+    Excel never writes these; a hand-edited or generated file can.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                old, new = f"<v>{number}</v>".encode(), f"<v>{raw}</v>".encode()
+                assert content.count(old) == 1, "the number must appear in exactly one cell"
+                content = content.replace(old, new)
+            target.writestr(item, content)
     return buffer.getvalue()
 
 

@@ -10,10 +10,18 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from thamvan.accounts.models import User
-from thamvan.core.tests.samples import as_upload, csv_bytes, pdf_bytes, xlsx_bytes
+from thamvan.core.spreadsheets import too_many_rows_message, too_slow_message
+from thamvan.core.tests.samples import (
+    as_upload,
+    csv_bytes,
+    pdf_bytes,
+    xlsx_bytes,
+    xlsx_running_to_row,
+)
 from thamvan.experts.importing import COLUMNS, MAX_ROWS
 from thamvan.experts.models import Expert, ExpertImport
 from thamvan.experts.services import IMPORT_REGISTRY_CHANGED, expert_imports_purge
@@ -330,3 +338,41 @@ def test_decomposed_text_in_a_file_is_stored_composed(
     assert expert.full_name == unicodedata.normalize("NFC", "Nguyễn Thị Thuỷ")
     assert expert.keywords == unicodedata.normalize("NFC", "quy hoạch đô thị")
     assert list(Expert.objects.search("thuy")) == [expert]
+
+
+def _refused_with(client: Client, data: bytes, name: str) -> str:
+    response = upload(client, data, name)
+    record = ExpertImport.objects.get()
+    assert response.status_code == 302
+    assert record.status == ExpertImport.Status.FAILED and record.file_key == ""
+    assert escape(record.file_error) in client.get(preview_url(record)).content.decode()
+    return record.file_error
+
+
+def test_a_sheet_running_to_a_million_blank_rows_is_refused_quickly(
+    as_user: AsUser, secretariat: User
+) -> None:
+    data = xlsx_running_to_row(xlsx_bytes([HEADERS, *GOOD_ROWS]))
+
+    error = _refused_with(as_user(secretariat), data, "chuyen-gia.xlsx")
+
+    assert error == too_many_rows_message(MAX_ROWS)
+    assert not Expert.objects.exists()
+
+
+def test_a_csv_of_blank_lines_is_refused_the_same_way(as_user: AsUser, secretariat: User) -> None:
+    data = csv_bytes([HEADERS, *GOOD_ROWS]) + b"\r\n" * (MAX_ROWS * 2)
+
+    error = _refused_with(as_user(secretariat), data, "chuyen-gia.csv")
+
+    assert error == too_many_rows_message(MAX_ROWS)
+
+
+def test_a_read_past_the_time_allowed_is_refused(
+    as_user: AsUser, secretariat: User, settings: Any
+) -> None:
+    settings.SPREADSHEET_READ_SECONDS = 0
+
+    error = _refused_with(as_user(secretariat), xlsx_bytes([HEADERS, *GOOD_ROWS]), "a.xlsx")
+
+    assert error == too_slow_message()
