@@ -9,7 +9,7 @@ file is checked first: any bad row stops the import and nothing changes.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.core.spreadsheets import SheetTooLarge, bounded_rows
 from thamvan.programme.access import can_manage_programme
 from thamvan.programme.models import TASK_TRANSITIONS, ProgressReport, Task, TaskStatus
 from thamvan.programme.services import NOT_ALLOWED, ProgrammeError, refresh_rollup, today
@@ -160,33 +161,59 @@ def read_rows(file: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise FileUnreadable(_("The file could not be read as an Excel workbook.")) from error
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise FileUnreadable(_("The workbook is empty."))
-    by_header = {fold(name): key for key, name in COLUMNS}
-    positions: dict[str, int] = {}
-    for index, value in enumerate(header):
-        key = by_header.get(fold(str(value or "")))
-        if key:
-            positions[key] = index
-    if "id" not in positions:
-        raise FileUnreadable(_("The first row must hold the column headers, including “ID”."))
-    result: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
-            continue
-        if len(result) >= MAX_ROWS:
-            raise FileUnreadable(
-                _("The file has more than %(limit)s rows; split it.") % {"limit": MAX_ROWS}
+    try:
+        sheet = workbook.worksheets[0]
+        # The recorded sheet size can be wrong either way; read the rows that are there.
+        sheet.reset_dimensions()
+        return _read_sheet(sheet.iter_rows(values_only=True))
+    except SheetTooLarge as error:
+        raise FileUnreadable(error.message) from None
+    finally:
+        workbook.close()
+
+
+def _read_sheet(values: Iterator[tuple[Any, ...]]) -> list[tuple[int, dict[str, Any]]]:
+    rows = bounded_rows(values, max_rows=MAX_ROWS)
+    last = 0
+    try:
+        last, header = next(rows, (0, None))
+        if header is None:
+            raise FileUnreadable(_("The workbook is empty."))
+        by_header = {fold(name): key for key, name in COLUMNS}
+        positions: dict[str, int] = {}
+        for index, value in enumerate(header):
+            key = by_header.get(fold(str(value or "")))
+            if key:
+                positions[key] = index
+        if "id" not in positions:
+            raise FileUnreadable(_("The first row must hold the column headers, including “ID”."))
+        result: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in rows:
+            last = number
+            if cells is None or all(v in (None, "") for v in cells):
+                continue
+            if len(result) >= MAX_ROWS:
+                raise FileUnreadable(
+                    _("The file has more than %(limit)s rows; split it.") % {"limit": MAX_ROWS}
+                )
+            result.append(
+                (
+                    number,
+                    {key: cells[i] if i < len(cells) else None for key, i in positions.items()},
+                )
             )
-        cells = {
-            key: values[index] if index < len(values) else None for key, index in positions.items()
-        }
-        result.append((number, cells))
-    workbook.close()
-    return result
+        return result
+    except (ValueError, TypeError, IndexError) as error:
+        # openpyxl stops at a cell it cannot read (a number cell holding "abc"), before
+        # handing over that row, so only the last row read is known.
+        raise FileUnreadable(
+            _(
+                "A cell after row %(row)s cannot be read: it is marked as a number but holds "
+                "something else. Type the values below row %(row)s again and save the file "
+                "from Excel."
+            )
+            % {"row": last}
+        ) from error
 
 
 def _parse_date(value: Any) -> date | None:
@@ -203,7 +230,8 @@ def _parse_progress(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, float):
-        if value != int(value):
+        # is_integer() is False for inf and nan, which int() cannot convert.
+        if not value.is_integer():
             raise ValueError
         value = int(value)
     number = int(str(value).strip().rstrip("%").strip())

@@ -7,11 +7,18 @@ from typing import Any
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl.worksheet.worksheet import Worksheet
 
-from thamvan.core.tests.samples import as_upload, pdf_bytes
+from thamvan.core.spreadsheets import too_many_rows_message, too_slow_message
+from thamvan.core.tests.samples import (
+    as_upload,
+    pdf_bytes,
+    xlsx_running_to_row,
+    xlsx_with_raw_number,
+)
 from thamvan.programme.models import ProgressReport, Task
-from thamvan.programme.spreadsheet import COLUMNS
+from thamvan.programme.spreadsheet import COLUMNS, MAX_ROWS
 from thamvan.programme.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +206,104 @@ def test_a_task_deleted_after_the_preview_stops_the_import_cleanly(
     )
     assert response.status_code in (200, 302)
     assert not ProgressReport.objects.filter(note="Bổ sung").exists()
+
+
+def _export_bytes(client: Any, programme: Any) -> bytes:
+    response = client.get(reverse("programme:export", args=[programme.pk]))
+    assert response.status_code == 200
+    return bytes(response.content)
+
+
+def _upload_bytes(client: Any, programme: Any, data: bytes) -> Any:
+    return client.post(
+        reverse("programme:import", args=[programme.pk]),
+        {"file": as_upload(data, "nhiem-vu.xlsx")},
+    )
+
+
+def test_a_sheet_running_to_a_million_blank_rows_is_refused_quickly(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task]
+) -> None:
+    client = as_user(secretariat)
+    data = xlsx_running_to_row(_export_bytes(client, programme))
+
+    response = _upload_bytes(client, programme, data)
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    assert error == too_many_rows_message(MAX_ROWS)
+    assert escape(error) in response.content.decode()
+    assert "plan" not in response.context
+
+
+def test_a_read_past_the_time_allowed_is_refused(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task], settings: Any
+) -> None:
+    settings.SPREADSHEET_READ_SECONDS = 0
+    client = as_user(secretariat)
+
+    response = _upload_bytes(client, programme, _export_bytes(client, programme))
+
+    assert response.context["form"].errors["file"] == [too_slow_message()]
+    assert "plan" not in response.context
+
+
+def test_an_infinite_progress_is_a_row_error_not_a_server_error(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task]
+) -> None:
+    client = as_user(secretariat)
+    workbook = _export(client, programme)
+    sheet = _sheet(workbook)
+    row = _row_of(sheet, tree["b"])
+    sheet.cell(row, COLUMN["progress"]).value = 4242
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = _upload_bytes(
+        client, programme, xlsx_with_raw_number(buffer.getvalue(), 4242, "1E999")
+    )
+
+    assert response.status_code == 200
+    errors = {error.row: error.reason for error in response.context["plan"].errors}
+    assert list(errors) == [row]
+    assert "inf" in errors[row]
+    assert str(row) in response.content.decode()
+
+
+def test_text_where_progress_is_expected_is_a_row_error(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task]
+) -> None:
+    client = as_user(secretariat)
+    workbook = _export(client, programme)
+    sheet = _sheet(workbook)
+    row = _row_of(sheet, tree["b"])
+    sheet.cell(row, COLUMN["progress"]).value = "abc"
+
+    response = _upload(client, programme, workbook)
+
+    assert response.status_code == 200
+    errors = {error.row: error.reason for error in response.context["plan"].errors}
+    assert list(errors) == [row] and "abc" in errors[row]
+
+
+def test_a_number_cell_holding_text_is_refused_with_a_message_not_a_server_error(
+    as_user: Any, secretariat: Any, programme: Any, tree: dict[str, Task]
+) -> None:
+    client = as_user(secretariat)
+    workbook = _export(client, programme)
+    sheet = _sheet(workbook)
+    row = _row_of(sheet, tree["b"])
+    sheet.cell(row, COLUMN["progress"]).value = 4242
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    response = _upload_bytes(
+        client, programme, xlsx_with_raw_number(buffer.getvalue(), 4242, "abc")
+    )
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    # openpyxl stops before handing over the row, so the message names the row before it.
+    assert f"{row - 1}" in error
+    tree["b"].refresh_from_db()
+    assert tree["b"].progress == 0
