@@ -21,7 +21,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
-from config.api_common import AUTH, RateLimited
+from config.api_common import AUTH
+from thamvan.core.limits import RateLimited
 from thamvan.dossiers.boundary import MAX_ARRAYS, MAX_HOLES, MAX_PARTS, MAX_VERTICES
 
 # Decoding a few megabytes of tiny arrays takes seconds and hundreds of

@@ -6,13 +6,10 @@ Routers live in their apps (``thamvan/<app>/api.py``) and import from here;
 
 from __future__ import annotations
 
-import math
 import re
-import time
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
@@ -27,6 +24,7 @@ from thamvan.accounts.throttle import (
 )
 from thamvan.accounts.tokens import authenticate_token
 from thamvan.audit.services import Action
+from thamvan.core.limits import RateLimited, count_request
 from thamvan.core.locking import EditConflict
 from thamvan.search.normalize import nfc
 
@@ -91,30 +89,13 @@ def conflict_response(conflict: EditConflict) -> Status:
     return Status(409, {"detail": str(conflict.message), "code": "edit_conflict"})
 
 
-class RateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("rate limited")
-        self.retry_after = retry_after
-
-
 def rate_limit_per_minute() -> int:
     return int(getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 600))
 
 
 def check_rate(identity: str) -> None:
     """Count a request for ``identity`` this minute; raise RateLimited past the limit."""
-    now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{identity}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The key expired between add and incr: this is the window's first request.
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > rate_limit_per_minute():
-        raise RateLimited(retry_after=max(1, math.ceil(60 - now % 60)))
+    count_request(f"api:{identity}", rate_limit_per_minute())
 
 
 def _client_address(request: HttpRequest) -> str:

@@ -38,6 +38,7 @@ from thamvan.consultations.schemas import (
     TransitionOut,
 )
 from thamvan.consultations.services import ConsultationError
+from thamvan.core.limits import api_rate_limit
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
@@ -378,6 +379,7 @@ def list_reports(request: HttpRequest, consultation_id: int) -> list[GeneratedDo
         }
     },
 )
+@api_rate_limit("download")
 def download_report(request: HttpRequest, consultation_id: int, report_id: int) -> FileResponse:
     consultation = _consultation(request, consultation_id)
     return generated_document_response(request, request.user, consultation, report_id)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.dashboard.access import can_view_dashboard, default_organization
 from thamvan.dashboard.figures import Scope, compute
 from thamvan.dashboard.forms import DashboardFilterForm
@@ -43,6 +44,7 @@ def dashboard(request: AuthedRequest) -> TemplateResponse:
 
 
 @login_required
+@rate_limit("export")
 def dashboard_export(request: AuthedRequest) -> HttpResponse:
     scope, _form = _scope(request)
     workbook = Workbook()

@@ -8,6 +8,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from config.api_common import Page, PageParams, conflict_response, paginate, responses
+from thamvan.core.limits import api_rate_limit
 from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import stored_file_response
 from thamvan.dossiers import services
@@ -221,6 +222,7 @@ def upload_document(
         }
     },
 )
+@api_rate_limit("download")
 def download_document(request: HttpRequest, document_id: int) -> FileResponse:
     document = get_document_for_user(request.user, document_id)  # type: ignore[arg-type]
     response = stored_file_response(

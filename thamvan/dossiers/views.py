@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import stored_file_response
@@ -374,6 +375,7 @@ def document_remove(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@rate_limit("download")
 def document_download(request: AuthedRequest, pk: int) -> FileResponse:
     document = get_document_for_user(request.user, pk)
     response = stored_file_response(

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from config.api_common import responses
+from thamvan.core.limits import api_rate_limit
 from thamvan.search.query import Filters, search
 from thamvan.search.schemas import SearchOut, SearchParams
 
@@ -13,6 +14,7 @@ router = Router(tags=["search"])
 
 
 @router.get("", response=responses(SearchOut, not_found=False))
+@api_rate_limit("search")
 def search_knowledge_base(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     """Ranked results the user may see, with highlighted snippets and facets."""
     filters = Filters(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.pagination import PAGE_SIZE
 from thamvan.search.forms import SearchForm
 from thamvan.search.query import FACET_SAMPLE, Filters, Hit, SearchResults, search
@@ -36,6 +37,7 @@ def _page_number(raw: str | None) -> int:
 
 @login_required
 @require_GET
+@rate_limit("search")
 def search_page(request: AuthedRequest) -> TemplateResponse:
     form = SearchForm(request.GET)
     query = ""

@@ -29,6 +29,7 @@ from thamvan.consultations.forms import (
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
 from thamvan.consultations.services import ConsultationError, OfflineItem
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.uploads import UploadRejected, stored_file_response
 from thamvan.search.query import Hit, similar
 
@@ -296,6 +297,7 @@ def opinion_detail(request: AuthedRequest, pk: int, opinion_pk: int) -> Template
 
 @login_required
 @require_GET
+@rate_limit("download")
 def attachment_download(
     request: AuthedRequest, pk: int, opinion_pk: int, attachment_pk: int
 ) -> FileResponse:

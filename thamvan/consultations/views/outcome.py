@@ -25,6 +25,7 @@ from thamvan.consultations.forms import (
 from thamvan.consultations.models import Consultation, OpinionItem, Response, State
 from thamvan.consultations.services import ConsultationError
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict
 from thamvan.documents.downloads import generated_document_response
 
@@ -222,6 +223,7 @@ def link_revision(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@rate_limit("download")
 def document_download(request: AuthedRequest, pk: int, document_pk: int) -> FileResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
     return generated_document_response(request, request.user, consultation, document_pk)

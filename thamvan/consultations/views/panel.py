@@ -16,6 +16,7 @@ from thamvan.consultations.forms import DeclarationForm, ReasonForm
 from thamvan.consultations.models import Consultation, State
 from thamvan.consultations.services import ConsultationError, Pick
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.experts.models import Expert
 from thamvan.matching.services import recommend_panel
 
@@ -29,6 +30,7 @@ def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("recommendation")
 def panel(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = _secretariat_consultation(request, pk)
     recommendation = recommend_panel(consultation)

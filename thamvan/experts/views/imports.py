@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.pagination import paginate
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.experts.access import can_manage_registry, get_import_for_user
@@ -62,6 +63,7 @@ def import_start(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@rate_limit("export")
 def import_template(request: AuthedRequest) -> HttpResponse:
     _require_manager(request)
     response = HttpResponse(write_template(), content_type=XLSX_CONTENT_TYPE)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import safe_content_disposition
@@ -64,6 +65,7 @@ def expert_list(request: AuthedRequest) -> TemplateResponse:
 
 @login_required
 @require_GET
+@rate_limit("export")
 def expert_export(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
     filters = ExpertFilterForm(request.GET)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import IMPORT_KINDS, UploadRejected, check_upload
@@ -204,6 +205,7 @@ def programme_timeline(request: AuthedRequest, pk: int) -> TemplateResponse:
 
 
 @login_required
+@rate_limit("export")
 def programme_export(request: AuthedRequest, pk: int) -> HttpResponse:
     programme = get_programme_for_user(request.user, pk)
     tasks = [t for t, _depth in _tree(list(_visible_tasks(request, programme)))]

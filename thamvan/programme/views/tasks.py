@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan import audit
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
+from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import UploadRejected, stored_file_response
@@ -220,6 +221,7 @@ def report_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limit("download")
 def report_attachment(request: AuthedRequest, pk: int) -> FileResponse:
     report = get_report_for_user(request.user, pk)
     response = stored_file_response(
