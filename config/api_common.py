@@ -24,6 +24,7 @@ from thamvan.accounts.throttle import (
 )
 from thamvan.accounts.tokens import authenticate_token
 from thamvan.audit.services import Action
+from thamvan.core.http import client_address
 from thamvan.core.limits import RateLimited, count_request
 from thamvan.core.locking import EditConflict
 from thamvan.search.normalize import nfc
@@ -99,8 +100,6 @@ def check_rate(identity: str) -> None:
 
 
 def _client_address(request: HttpRequest) -> str:
-    from thamvan.core.http import client_address
-
     return client_address(request) or "unknown"
 
 

@@ -202,6 +202,14 @@ PASSWORD_HASHERS = (
 # Failed logins allowed per account and per address within the window.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", "5")
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", "900")
+# Expensive reads allowed per user and minute, pages and API together
+# (thamvan/core/limits.py): one user's burst must not slow everyone's pages.
+RATE_LIMIT_SEARCH_PER_MINUTE = envint("RATE_LIMIT_SEARCH_PER_MINUTE", "60")
+RATE_LIMIT_EXPORT_PER_MINUTE = envint("RATE_LIMIT_EXPORT_PER_MINUTE", "10")
+RATE_LIMIT_RECOMMENDATION_PER_MINUTE = envint("RATE_LIMIT_RECOMMENDATION_PER_MINUTE", "20")
+RATE_LIMIT_DOWNLOAD_PER_MINUTE = envint("RATE_LIMIT_DOWNLOAD_PER_MINUTE", "60")
+# The longest a spreadsheet import may spend reading its rows.
+SPREADSHEET_READ_SECONDS = envint("SPREADSHEET_READ_SECONDS", "20")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

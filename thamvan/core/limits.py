@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from thamvan.core.http import client_address
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -69,7 +71,7 @@ def check_family(request: HttpRequest, family: Family) -> None:
     if user is not None and user.is_authenticated:
         identity = f"user:{user.pk}"
     else:
-        identity = f"address:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+        identity = f"address:{client_address(request) or 'unknown'}"
     count_request(f"{family}:{identity}", family_limit(family))
 
 
