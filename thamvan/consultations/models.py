@@ -99,6 +99,7 @@ CONSULTATION_KEPT = _(
     "A consultation is never deleted: it is the record of what was asked and answered. "
     "Withdraw or close it instead."
 )
+OPINION_KEPT = _("A submitted opinion is never deleted: it is on record. Amend it instead.")
 
 
 class ConsultationQuerySet(models.QuerySet["Consultation"]):
@@ -428,6 +429,12 @@ class Invitation(models.Model):
 
 
 class OpinionQuerySet(models.QuerySet["Opinion"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        submitted = set(self.filter(state=Opinion.Status.SUBMITTED))
+        if submitted:
+            raise ProtectedError(str(OPINION_KEPT), submitted)
+        return super().delete()
+
     def visible_to(self, user: User) -> OpinionQuerySet:
         """Submitted opinions the user may read, across consultations (never drafts)."""
         from thamvan.consultations.access import opinion_visibility_q
@@ -530,6 +537,11 @@ class Opinion(TimeStampedModel):
         self.author_name = nfc(self.author_name).strip()
         super().save(*args, **kwargs)
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.state == Opinion.Status.SUBMITTED:
+            raise ProtectedError(str(OPINION_KEPT), {self})
+        return super().delete(*args, **kwargs)
+
     @property
     def author_label(self) -> str:
         if self.expert is not None:
@@ -613,6 +625,11 @@ class OpinionItem(models.Model):
         self.section = nfc(self.section).strip()
         self.topic = nfc(self.topic).strip()
         super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.opinion.state == Opinion.Status.SUBMITTED:
+            raise ProtectedError(str(OPINION_KEPT), {self})
+        return super().delete(*args, **kwargs)
 
     @property
     def geometry_type(self) -> str:
