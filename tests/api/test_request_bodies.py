@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext
 
 from thamvan.core.tests.samples import docx_bytes
 from thamvan.dossiers.models import Dossier
@@ -98,7 +99,7 @@ def test_a_patch_body_that_is_not_an_object_is_a_422(
     response = api_client(officer).patch(_url(dossier), body, content_type="application/json")
     assert response.status_code == 422
     assert response.json() == {
-        "detail": "The request body must be a JSON object.",
+        "detail": gettext("The request body must be a JSON object."),
         "code": "body_not_an_object",
     }
 
