@@ -20,7 +20,7 @@ from schemathesis.checks import (
 
 from thamvan.accounts.tokens import api_token_create
 from thamvan.consultations.models import Consultation
-from thamvan.consultations.services import consultation_send
+from thamvan.consultations.services.requests import consultation_send
 from thamvan.consultations.tests.factories import ConsultationFactory
 from thamvan.dossiers.models import Confidentiality
 from thamvan.dossiers.tests.factories import DossierFactory

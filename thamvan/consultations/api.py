@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from config.api_common import Page, PageParams, paginate, responses
-from thamvan.consultations import access, services
+from thamvan.consultations import access
 from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem
 from thamvan.consultations.schemas import (
     ConsultationDetailOut,
@@ -37,7 +37,12 @@ from thamvan.consultations.schemas import (
     TransitionIn,
     TransitionOut,
 )
-from thamvan.consultations.services import ConsultationError
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import NOT_ALLOWED, ConsultationError
 from thamvan.core.limits import api_rate_limit
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
@@ -52,12 +57,12 @@ T = TypeVar("T")
 
 # The lifecycle actions and whether they need a reason; the HTML buttons use the same services.
 TRANSITIONS: dict[str, tuple[Callable[..., Consultation], bool]] = {
-    "send": (services.consultation_send, False),
-    "accept": (services.consultation_accept, False),
-    "return": (services.consultation_return, True),
-    "withdraw": (services.consultation_withdraw, True),
-    "start_review": (services.consultation_start_review, False),
-    "start_synthesis": (services.consultation_start_synthesis, False),
+    "send": (request_services.consultation_send, False),
+    "accept": (request_services.consultation_accept, False),
+    "return": (request_services.consultation_return, True),
+    "withdraw": (request_services.consultation_withdraw, True),
+    "start_review": (panel_services.consultation_start_review, False),
+    "start_synthesis": (synthesis_services.consultation_start_synthesis, False),
 }
 
 
@@ -114,7 +119,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
     user = request.user
     dossier = get_dossier_for_user(user, payload.dossier_id)  # type: ignore[arg-type]
     if not can_change_dossier(user, dossier):  # type: ignore[arg-type]
-        raise PermissionDenied(str(services.NOT_ALLOWED))
+        raise PermissionDenied(str(NOT_ALLOWED))
     version = dossier.versions.filter(number=payload.version_number).first()
     if version is None:
         raise ValidationError(
@@ -129,7 +134,7 @@ def create_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
     if not title:
         raise ValidationError({"title": [_("This field is required.")]}, code="required")
     consultation = _call(
-        services.consultation_create,
+        request_services.consultation_create,
         actor=user,
         dossier=dossier,
         version=version,
@@ -198,7 +203,7 @@ def get_invitation(request: HttpRequest, consultation_id: int, invitation_id: in
 def _own_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
     invitation = _invitation(request, consultation_id, invitation_id)
     if invitation.expert.user_id != request.user.pk:
-        raise PermissionDenied(str(services.NOT_ALLOWED))
+        raise PermissionDenied(str(NOT_ALLOWED))
     return invitation
 
 
@@ -211,7 +216,7 @@ def accept_invitation(
     """The invited expert joins the panel, declaring their independence."""
     invitation = _own_invitation(request, consultation_id, invitation_id)
     return _call(
-        services.invitation_accept,
+        panel_services.invitation_accept,
         actor=request.user,
         invitation=invitation,
         declared=payload.declared,
@@ -227,7 +232,7 @@ def decline_invitation(
 ) -> Invitation:
     invitation = _own_invitation(request, consultation_id, invitation_id)
     return _call(
-        services.invitation_decline,
+        panel_services.invitation_decline,
         actor=request.user,
         invitation=invitation,
         reason=payload.reason,
@@ -254,8 +259,8 @@ def start_opinion(request: HttpRequest, consultation_id: int) -> Opinion:
     """The member's own draft, created on first use (as opening the opinion page does)."""
     consultation = _consultation(request, consultation_id)
     if not access.is_member(request.user, consultation):  # type: ignore[arg-type]
-        raise PermissionDenied(str(services.NOT_ALLOWED))
-    opinion = _call(services.opinion_start, actor=request.user, consultation=consultation)
+        raise PermissionDenied(str(NOT_ALLOWED))
+    opinion = _call(opinion_services.opinion_start, actor=request.user, consultation=consultation)
     return _opinion_detail(opinion.pk)
 
 
@@ -282,7 +287,7 @@ def save_opinion_draft(
     """
     opinion = _own_draft(request, consultation_id, opinion_id)
     _call(
-        services.opinion_save_draft,
+        opinion_services.opinion_save_draft,
         actor=request.user,
         opinion=opinion,
         lock_version=payload.lock_version,
@@ -301,7 +306,7 @@ def submit_opinion(
 ) -> Opinion:
     opinion = _own_draft(request, consultation_id, opinion_id)
     _call(
-        services.opinion_submit,
+        opinion_services.opinion_submit,
         actor=request.user,
         opinion=opinion,
         lock_version=payload.lock_version,
@@ -314,7 +319,7 @@ def submit_opinion(
 
 def _items(consultation: Consultation) -> QuerySet[OpinionItem]:
     return (
-        services.items_to_answer(consultation)
+        outcome_services.items_to_answer(consultation)
         .select_related("opinion__expert", "response")
         .order_by("opinion__submitted_at", "opinion_id", "order", "pk")
     )
@@ -323,7 +328,7 @@ def _items(consultation: Consultation) -> QuerySet[OpinionItem]:
 def _readable_outcome(request: HttpRequest, consultation_id: int) -> Consultation:
     consultation = _consultation(request, consultation_id)
     if not access.can_read_documents(request.user, consultation):  # type: ignore[arg-type]
-        raise PermissionDenied(str(services.NOT_ALLOWED))
+        raise PermissionDenied(str(NOT_ALLOWED))
     return consultation
 
 
@@ -339,12 +344,12 @@ def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn)
     """The lead agency accepts or explains one remark; the last answer closes the round."""
     consultation = _readable_outcome(request, consultation_id)
     if not access.can_answer_responses(request.user, consultation):  # type: ignore[arg-type]
-        raise PermissionDenied(str(services.NOT_ALLOWED))
+        raise PermissionDenied(str(NOT_ALLOWED))
     item = _items(consultation).filter(pk=payload.item_id).first()
     if item is None:
         raise Http404
     _call(
-        services.response_record,
+        outcome_services.response_record,
         actor=request.user,
         item=item,
         result=payload.result,

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from thamvan.consultations.services import deadlines_check, invitations_expire
+from thamvan.consultations.services.outcome import deadlines_check
+from thamvan.consultations.services.panel import invitations_expire
 
 
 @task()

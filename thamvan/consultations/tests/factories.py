@@ -6,8 +6,11 @@ from typing import Any, cast
 
 import factory
 
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Question
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.dossiers.tests.factories import DossierFactory, DossierVersionFactory
 from thamvan.organizations.models import Organization
 from thamvan.organizations.tests.factories import OrganizationFactory
@@ -66,42 +69,44 @@ def advance(
     start = ORDER.index(consultation.state) + 1 if consultation.state in ORDER else 0
     for state in ORDER[start : ORDER.index(to) + 1]:
         if state == "sent":
-            services.consultation_send(actor=officer, consultation=consultation)
+            request_services.consultation_send(actor=officer, consultation=consultation)
         elif state == "accepted":
-            services.consultation_accept(actor=secretariat, consultation=consultation)
+            request_services.consultation_accept(actor=secretariat, consultation=consultation)
         elif state == "panel_forming":
             assert members, "forming a panel needs members"
-            invitations = services.invitations_send(
+            invitations = panel_services.invitations_send(
                 actor=secretariat,
                 consultation=consultation,
-                picks=[services.Pick(expert=expert) for _, expert in members],
+                picks=[panel_services.Pick(expert=expert) for _, expert in members],
             )
             for (user, _), invitation in zip(members, invitations, strict=True):
-                services.invitation_accept(
+                panel_services.invitation_accept(
                     actor=user, invitation=invitation, declared=True, statement="Không có."
                 )
-            services.panel_set_chair(
+            panel_services.panel_set_chair(
                 actor=secretariat, consultation=consultation, invitation=invitations[0]
             )
         elif state == "in_review":
-            services.consultation_start_review(actor=secretariat, consultation=consultation)
+            panel_services.consultation_start_review(actor=secretariat, consultation=consultation)
         elif state == "synthesizing":
             user, _ = members[0]
-            opinion = services.opinion_start(actor=user, consultation=consultation)
-            services.opinion_save_draft(
+            opinion = opinion_services.opinion_start(actor=user, consultation=consultation)
+            opinion_services.opinion_save_draft(
                 actor=user, opinion=opinion, lock_version=0, verdict="conditions", summary="Ổn."
             )
-            services.opinion_item_add(
+            opinion_services.opinion_item_add(
                 actor=user,
                 opinion=opinion,
                 lock_version=1,
                 content="Cần bổ sung bãi đỗ xe công cộng.",
                 section="Mục 3.2",
             )
-            services.opinion_submit(actor=user, opinion=opinion, lock_version=2)
-            services.consultation_start_synthesis(actor=secretariat, consultation=consultation)
+            opinion_services.opinion_submit(actor=user, opinion=opinion, lock_version=2)
+            synthesis_services.consultation_start_synthesis(
+                actor=secretariat, consultation=consultation
+            )
         elif state == "reported":
-            services.synthesis_save(
+            synthesis_services.synthesis_save(
                 actor=secretariat,
                 consultation=consultation,
                 lock_version=consultation.synthesis_lock_version,
@@ -109,7 +114,7 @@ def advance(
                 conclusions="Hồ sơ cơ bản đáp ứng yêu cầu.",
                 recommendations="Bổ sung bãi đỗ xe.",
             )
-            services.consultation_issue_report(
+            synthesis_services.consultation_issue_report(
                 actor=secretariat, consultation=consultation, report_number="12"
             )
     consultation.refresh_from_db()

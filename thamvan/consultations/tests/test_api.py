@@ -12,8 +12,10 @@ from django.utils import timezone
 from thamvan.accounts.tokens import api_token_create
 from thamvan.audit.models import AuditEntry
 from thamvan.audit.services import Action
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Invitation, Opinion, Transition
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import ConsultationFactory
 from thamvan.dossiers.models import Confidentiality
@@ -77,7 +79,7 @@ def test_a_draft_is_read_by_its_agency_and_hidden_from_everyone_else(
 def test_the_secretariat_reads_a_consultation_once_it_is_sent(
     world: World, officer: Any, secretariat: Any, api_client: Any
 ) -> None:
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     body = api_client(secretariat).get(_url(world.consultation)).json()
     assert body["state"] == "sent"
     assert body["actions"] == ["accept", "return"]
@@ -91,7 +93,7 @@ def test_the_list_filters_by_text_state_organisation_and_sent_day(
         association=orgs.association,
         title="Xin ý kiến về nút giao Ngã Tư Sở",
     )
-    services.consultation_send(actor=officer, consultation=sent)
+    request_services.consultation_send(actor=officer, consultation=sent)
     api = api_client(officer)
 
     def ids(**params: Any) -> set[int]:
@@ -280,7 +282,7 @@ def test_the_review_and_synthesis_start_for_the_secretariat_and_the_chair(
 def test_the_agency_withdraws_with_a_reason_and_the_association_may_not(
     world: World, officer: Any, secretariat: Any, api_client: Any
 ) -> None:
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     refused = _transition(api_client(secretariat), world.consultation, "withdraw", "Không cần.")
     assert refused.status_code == 403
     withdrawn = _transition(api_client(officer), world.consultation, "withdraw", "Đổi phương án.")
@@ -291,7 +293,7 @@ def test_the_agency_withdraws_with_a_reason_and_the_association_may_not(
 def test_a_reason_is_needed_to_return_or_withdraw(
     world: World, officer: Any, secretariat: Any, api_client: Any
 ) -> None:
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     missing = _transition(api_client(secretariat), world.consultation, "return", "  ")
     assert missing.status_code == 422
     assert missing.json()["code"] == "reason"
@@ -308,8 +310,8 @@ def test_the_timeline_is_read_by_whoever_reads_the_consultation(
     api_client: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
-    services.consultation_send(actor=officer, consultation=world.consultation)
-    services.consultation_return(
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_return(
         actor=secretariat, consultation=world.consultation, reason="Thiếu bản vẽ."
     )
     api = api_client(secretariat)
@@ -331,10 +333,13 @@ def test_the_timeline_is_read_by_whoever_reads_the_consultation(
 def invited(world: World, officer: Any, secretariat: Any) -> list[Invitation]:
     """The consultation accepted, both persona experts invited, neither answered yet."""
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    return services.invitations_send(
+    return panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert), services.Pick(expert=world.other_expert)],
+        picks=[
+            panel_services.Pick(expert=world.expert),
+            panel_services.Pick(expert=world.other_expert),
+        ],
     )
 
 
@@ -541,7 +546,7 @@ def test_listing_opinions_takes_the_same_number_of_queries_for_many_opinions(
     with django_assert_max_num_queries(14):
         api.get(_url(in_review, "/opinions"))
     for number in range(10):
-        services.opinion_record_offline(
+        opinion_services.opinion_record_offline(
             actor=secretariat,
             consultation=in_review,
             source="paper",

@@ -11,9 +11,12 @@ from django.urls import reverse
 
 from thamvan.audit.models import AuditEntry
 from thamvan.audit.services import Action
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Invitation, Opinion, Response
-from thamvan.consultations.services import ConsultationError
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services._common import ConsultationError
 from thamvan.core.tests.samples import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +44,7 @@ def test_the_request_lifecycle_is_audited_with_its_actor_and_target(
     world: Any, officer: Any, secretariat: Any
 ) -> None:
     consultation = world.consultation
-    services.consultation_update(actor=officer, consultation=consultation, title="Đợt 1")
+    request_services.consultation_update(actor=officer, consultation=consultation, title="Đợt 1")
     world.advance("accepted", officer=officer, secretariat=secretariat)
 
     update = _one("consultation.update", consultation)
@@ -80,10 +83,12 @@ def test_declining_an_invitation_is_audited_with_the_reason(
     world: Any, officer: Any, secretariat: Any, other_expert_user: Any
 ) -> None:
     consultation = world.advance("accepted", officer=officer, secretariat=secretariat)
-    [invitation] = services.invitations_send(
-        actor=secretariat, consultation=consultation, picks=[services.Pick(world.other_expert)]
+    [invitation] = panel_services.invitations_send(
+        actor=secretariat,
+        consultation=consultation,
+        picks=[panel_services.Pick(world.other_expert)],
     )
-    services.invitation_decline(actor=other_expert_user, invitation=invitation, reason="Bận.")
+    panel_services.invitation_decline(actor=other_expert_user, invitation=invitation, reason="Bận.")
     entry = _one("invitation.decline", invitation)
     assert entry.actor == other_expert_user
     assert "Bận." in entry.details["reason"]
@@ -97,8 +102,8 @@ def test_the_report_responses_and_closing_are_audited(
     assert _one("consultation.report", consultation).details["to"] == "reported"
     report = consultation.generated_documents.get(kind="report")
     assert _one("document.generate", report).details["kind"] == "report"
-    item = services.items_to_answer(consultation).get()
-    services.response_record(actor=officer, item=item, result="accepted")
+    item = outcome_services.items_to_answer(consultation).get()
+    outcome_services.response_record(actor=officer, item=item, result="accepted")
     response = Response.objects.get(item=item)
     assert _one("response.record", response).details["result"] == "accepted"
     assert _one("consultation.start_responding", consultation).actor == officer
@@ -109,12 +114,14 @@ def test_an_amendment_is_audited_on_the_new_revision(
     world: Any, officer: Any, secretariat: Any, expert_user: Any
 ) -> None:
     consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_start(actor=expert_user, consultation=consultation)
-    services.opinion_save_draft(
+    opinion = opinion_services.opinion_start(actor=expert_user, consultation=consultation)
+    opinion_services.opinion_save_draft(
         actor=expert_user, opinion=opinion, lock_version=opinion.lock_version, verdict="agree"
     )
-    services.opinion_submit(actor=expert_user, opinion=opinion, lock_version=opinion.lock_version)
-    amendment = services.opinion_amend(actor=expert_user, opinion=opinion)
+    opinion_services.opinion_submit(
+        actor=expert_user, opinion=opinion, lock_version=opinion.lock_version
+    )
+    amendment = opinion_services.opinion_amend(actor=expert_user, opinion=opinion)
     entry = _one("opinion.amend", amendment)
     assert entry.actor == expert_user
     assert entry.details["amends"] == opinion.pk
@@ -124,7 +131,7 @@ def test_an_opinion_received_on_paper_is_audited(
     world: Any, officer: Any, secretariat: Any
 ) -> None:
     consultation = world.advance("synthesizing", officer=officer, secretariat=secretariat)
-    recorded = services.opinion_record_offline(
+    recorded = opinion_services.opinion_record_offline(
         actor=secretariat,
         consultation=consultation,
         source=Opinion.Source.PAPER,
@@ -140,11 +147,11 @@ def test_a_failed_transition_leaves_no_entry(
     consultation = world.consultation
     before = AuditEntry.objects.count()
     with pytest.raises(ConsultationError):
-        services.consultation_accept(actor=secretariat, consultation=consultation)
+        request_services.consultation_accept(actor=secretariat, consultation=consultation)
     with pytest.raises(ConsultationError):
-        services.consultation_withdraw(actor=officer, consultation=consultation, reason="")
+        request_services.consultation_withdraw(actor=officer, consultation=consultation, reason="")
     with pytest.raises(ConsultationError):
-        services.consultation_send(actor=outsider, consultation=consultation)
+        request_services.consultation_send(actor=outsider, consultation=consultation)
     assert AuditEntry.objects.count() == before
     assert Consultation.objects.get(pk=consultation.pk).state == "draft"
 
@@ -152,7 +159,7 @@ def test_a_failed_transition_leaves_no_entry(
 def test_the_entry_rolls_back_with_the_transaction_of_its_change(world: Any, officer: Any) -> None:
     consultation = world.consultation
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.consultation_send(actor=officer, consultation=consultation)
+        request_services.consultation_send(actor=officer, consultation=consultation)
         assert _entries("consultation.send")
         raise RuntimeError("a later step of the same change failed")
     assert _entries("consultation.send") == []
@@ -198,8 +205,8 @@ def test_downloading_an_opinion_attachment_is_audited(
     world: Any, officer: Any, secretariat: Any, expert_user: Any, as_user: Any
 ) -> None:
     consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_start(actor=expert_user, consultation=consultation)
-    attachment = services.attachment_add(
+    opinion = opinion_services.opinion_start(actor=expert_user, consultation=consultation)
+    attachment = opinion_services.attachment_add(
         actor=expert_user,
         opinion=opinion,
         lock_version=opinion.lock_version,

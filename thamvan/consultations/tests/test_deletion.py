@@ -47,7 +47,7 @@ def test_a_submitted_opinion_and_its_items_are_kept(world, officer, secretariat)
 
 
 def test_a_draft_opinion_may_still_be_discarded(world, officer, secretariat, expert_user):
-    from thamvan.consultations.services import opinion_start
+    from thamvan.consultations.services.opinions import opinion_start
 
     world.advance("in_review", officer=officer, secretariat=secretariat)
     draft = opinion_start(actor=expert_user, consultation=world.consultation)

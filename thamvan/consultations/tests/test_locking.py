@@ -9,8 +9,13 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import escape
 
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Response
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import INVITATION_CLOSED, ConsultationError
 from thamvan.core.locking import CONFLICT_MESSAGE, EditConflict
 
 pytestmark = pytest.mark.django_db
@@ -104,12 +109,12 @@ def test_others_cannot_open_the_request_form(
 
 def test_the_update_service_refuses_a_stale_version(world: Any, officer: Any) -> None:
     consultation = world.consultation
-    services.consultation_update(
+    request_services.consultation_update(
         actor=officer, consultation=consultation, lock_version=0, note="Lần 1"
     )
     stale = Consultation.objects.get(pk=consultation.pk)
     with pytest.raises(EditConflict):
-        services.consultation_update(
+        request_services.consultation_update(
             actor=officer, consultation=stale, lock_version=0, questions=["Câu hỏi khác?"]
         )
     assert [q.text for q in consultation.questions.all()] != ["Câu hỏi khác?"]
@@ -135,15 +140,15 @@ def _answer_data(page: Any, item: Any, **changes: Any) -> dict[str, Any]:
 def reported(world: Any, officer: Any, secretariat: Any) -> Any:
     """Reported with two remarks, so answering one leaves the round open."""
     consultation = world.advance("synthesizing", officer=officer, secretariat=secretariat)
-    services.opinion_record_offline(
+    opinion_services.opinion_record_offline(
         actor=secretariat,
         consultation=consultation,
         source="paper",
         verdict="conditions",
         author_name="Sở Giao thông vận tải",
-        items=[services.OfflineItem(content="Bổ sung điểm dừng xe buýt.")],
+        items=[opinion_services.OfflineItem(content="Bổ sung điểm dừng xe buýt.")],
     )
-    services.synthesis_save(
+    synthesis_services.synthesis_save(
         actor=secretariat,
         consultation=consultation,
         lock_version=consultation.synthesis_lock_version,
@@ -151,14 +156,16 @@ def reported(world: Any, officer: Any, secretariat: Any) -> Any:
         conclusions="Cơ bản đạt yêu cầu.",
         recommendations="",
     )
-    return services.consultation_issue_report(actor=secretariat, consultation=consultation)
+    return synthesis_services.consultation_issue_report(
+        actor=secretariat, consultation=consultation
+    )
 
 
 def test_the_second_of_two_answers_gets_a_conflict_and_keeps_its_input(
     reported: Any, officer: Any, as_user: Any
 ) -> None:
     url = reverse("consultations:responses", args=[reported.pk])
-    item = services.items_to_answer(reported).order_by("pk").first()
+    item = outcome_services.items_to_answer(reported).order_by("pk").first()
     first, second = as_user(officer), as_user(officer)
     first_page, second_page = first.get(url), second.get(url)
 
@@ -186,10 +193,10 @@ def test_the_second_of_two_answers_gets_a_conflict_and_keeps_its_input(
 
 
 def test_the_response_service_refuses_a_stale_version(reported: Any, officer: Any) -> None:
-    item = services.items_to_answer(reported).order_by("pk").first()
-    services.response_record(actor=officer, item=item, result="accepted", lock_version=0)
+    item = outcome_services.items_to_answer(reported).order_by("pk").first()
+    outcome_services.response_record(actor=officer, item=item, result="accepted", lock_version=0)
     with pytest.raises(EditConflict):
-        services.response_record(
+        outcome_services.response_record(
             actor=officer, item=item, result="not_accepted", explanation="Không.", lock_version=0
         )
     assert Response.objects.get(item=item).result == "accepted"
@@ -202,8 +209,10 @@ def test_an_invitation_answered_in_another_tab_is_not_answered_again(
     world: Any, officer: Any, secretariat: Any, other_expert_user: Any, as_user: Any
 ) -> None:
     consultation = world.advance("accepted", officer=officer, secretariat=secretariat)
-    [invitation] = services.invitations_send(
-        actor=secretariat, consultation=consultation, picks=[services.Pick(world.other_expert)]
+    [invitation] = panel_services.invitations_send(
+        actor=secretariat,
+        consultation=consultation,
+        picks=[panel_services.Pick(world.other_expert)],
     )
     url = reverse("consultations:invitation", args=[consultation.pk, invitation.pk])
     first, second = as_user(other_expert_user), as_user(other_expert_user)
@@ -215,8 +224,8 @@ def test_an_invitation_answered_in_another_tab_is_not_answered_again(
     reason = "Bận công tác đến hết tháng."
     clash = second.post(url, {"answer": "decline", "reason": reason})
     assert clash.status_code == 200
-    assert clash.context["decline"].non_field_errors() == [str(services.INVITATION_CLOSED)]
-    assert escape(str(services.INVITATION_CLOSED)) in clash.content.decode()
+    assert clash.context["decline"].non_field_errors() == [str(INVITATION_CLOSED)]
+    assert escape(str(INVITATION_CLOSED)) in clash.content.decode()
     invitation.refresh_from_db()
     assert invitation.state == "accepted"
     assert invitation.independence_statement == statement
@@ -227,13 +236,15 @@ def test_a_stale_invitation_object_is_reread_under_the_lock(
     world: Any, officer: Any, secretariat: Any, other_expert_user: Any
 ) -> None:
     consultation = world.advance("accepted", officer=officer, secretariat=secretariat)
-    [invitation] = services.invitations_send(
-        actor=secretariat, consultation=consultation, picks=[services.Pick(world.other_expert)]
+    [invitation] = panel_services.invitations_send(
+        actor=secretariat,
+        consultation=consultation,
+        picks=[panel_services.Pick(world.other_expert)],
     )
     stale = type(invitation).objects.select_related("consultation", "expert").get(pk=invitation.pk)
-    services.invitation_decline(actor=other_expert_user, invitation=invitation, reason="Bận.")
-    with pytest.raises(services.ConsultationError):
-        services.invitation_accept(
+    panel_services.invitation_decline(actor=other_expert_user, invitation=invitation, reason="Bận.")
+    with pytest.raises(ConsultationError):
+        panel_services.invitation_accept(
             actor=other_expert_user, invitation=stale, declared=True, statement="Không có."
         )
     invitation.refresh_from_db()

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from thamvan.accounts.models import Role
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Invitation
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
@@ -74,11 +75,11 @@ def _expert_user(orgs: Any, name: str, email: str) -> Any:
 
 
 def _submit(user: Any, consultation: Consultation) -> None:
-    opinion = services.opinion_start(actor=user, consultation=consultation)
-    services.opinion_save_draft(
+    opinion = opinion_services.opinion_start(actor=user, consultation=consultation)
+    opinion_services.opinion_save_draft(
         actor=user, opinion=opinion, lock_version=0, verdict="agree", summary="Nhất trí."
     )
-    services.opinion_submit(actor=user, opinion=opinion, lock_version=1)
+    opinion_services.opinion_submit(actor=user, opinion=opinion, lock_version=1)
 
 
 @pytest.fixture(params=["in_review", "reported"])
@@ -110,12 +111,17 @@ def panel(
         )
     world.members = [(users[key], experts[key]) for key in (CHAIR, MEMBER, SILENT)]
     consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
-    late = services.invitations_send(
+    late = panel_services.invitations_send(
         actor=secretariat,
         consultation=consultation,
-        picks=[services.Pick(expert=experts[PENDING]), services.Pick(expert=experts[DECLINED])],
+        picks=[
+            panel_services.Pick(expert=experts[PENDING]),
+            panel_services.Pick(expert=experts[DECLINED]),
+        ],
     )
-    services.invitation_decline(actor=users[DECLINED], invitation=late[1], reason="Bận công tác.")
+    panel_services.invitation_decline(
+        actor=users[DECLINED], invitation=late[1], reason="Bận công tác."
+    )
     _submit(users[MEMBER], consultation)
     if request.param == "reported":
         consultation = world.advance("reported", officer=officer, secretariat=secretariat)
@@ -231,10 +237,10 @@ def test_the_detail_page_reads_a_large_panel_in_the_same_number_of_queries(
     for n in range(15):
         user = _expert_user(orgs, f"Chuyên gia số {n}", f"panel{n}@example.vn")
         expert = ExpertFactory.create(user=user)
-        (invitation,) = services.invitations_send(
-            actor=secretariat, consultation=consultation, picks=[services.Pick(expert=expert)]
+        (invitation,) = panel_services.invitations_send(
+            actor=secretariat, consultation=consultation, picks=[panel_services.Pick(expert=expert)]
         )
-        services.invitation_accept(
+        panel_services.invitation_accept(
             actor=user, invitation=invitation, declared=True, statement="Không có."
         )
     assert consultation.invitations.filter(state=Invitation.Status.ACCEPTED).count() == 16

@@ -9,8 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from thamvan.consultations import services
 from thamvan.consultations.models import Opinion
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.dossiers.models import Confidentiality
 from thamvan.search.indexing import reindex, remove_pk_now
 from thamvan.search.models import SearchEntry
@@ -25,22 +27,24 @@ EVERYONE = ["secretariat", "expert_user", "officer", "leadership", "admin_user",
 
 
 def write_opinion(user: Any, consultation: Any, *, summary: str, remark: str) -> Opinion:
-    opinion = services.opinion_start(actor=user, consultation=consultation)
-    services.opinion_save_draft(
+    opinion = opinion_services.opinion_start(actor=user, consultation=consultation)
+    opinion_services.opinion_save_draft(
         actor=user,
         opinion=opinion,
         lock_version=opinion.lock_version,
         verdict=Opinion.Verdict.AGREE_WITH_CONDITIONS,
         summary=summary,
     )
-    services.opinion_item_add(
+    opinion_services.opinion_item_add(
         actor=user, opinion=opinion, lock_version=opinion.lock_version, content=remark
     )
     return opinion
 
 
 def submit(user: Any, opinion: Opinion) -> Opinion:
-    return services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
+    return opinion_services.opinion_submit(
+        actor=user, opinion=opinion, lock_version=opinion.lock_version
+    )
 
 
 @pytest.fixture
@@ -190,7 +194,7 @@ def test_the_agency_finds_opinions_only_once_the_report_is_issued(
     assert search("bai do xe cong cong", user=leadership).total == 0
     consultation = world.consultation
     with django_capture_on_commit_callbacks(execute=True):
-        services.synthesis_save(
+        synthesis_services.synthesis_save(
             actor=secretariat,
             consultation=consultation,
             lock_version=consultation.synthesis_lock_version,
@@ -198,7 +202,7 @@ def test_the_agency_finds_opinions_only_once_the_report_is_issued(
             conclusions="Đạt yêu cầu.",
             recommendations="",
         )
-        services.consultation_issue_report(actor=secretariat, consultation=consultation)
+        synthesis_services.consultation_issue_report(actor=secretariat, consultation=consultation)
     assert search("bai do xe cong cong", user=officer).total == 1
     assert search("bai do xe cong cong", user=leadership).total == 1
 
@@ -213,8 +217,8 @@ def test_the_report_and_the_responses_are_found_by_their_readers(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         world.advance("reported", officer=officer, secretariat=secretariat)
-        item = services.items_to_answer(world.consultation).get()
-        response = services.response_record(
+        item = outcome_services.items_to_answer(world.consultation).get()
+        response = outcome_services.response_record(
             actor=officer,
             item=item,
             result="partly_accepted",
@@ -238,8 +242,8 @@ def test_an_amended_opinion_replaces_the_earlier_revision_in_the_index(
 ) -> None:
     first = review["submitted"]
     with django_capture_on_commit_callbacks(execute=True):
-        amendment = services.opinion_amend(actor=expert_user, opinion=first)
-        services.opinion_item_add(
+        amendment = opinion_services.opinion_amend(actor=expert_user, opinion=first)
+        opinion_services.opinion_item_add(
             actor=expert_user,
             opinion=amendment,
             lock_version=amendment.lock_version,
@@ -259,8 +263,8 @@ def test_the_reindex_command_round_trip_includes_consultation_kinds(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         world.advance("reported", officer=officer, secretariat=secretariat)
-        item = services.items_to_answer(world.consultation).get()
-        services.response_record(actor=officer, item=item, result="accepted")
+        item = outcome_services.items_to_answer(world.consultation).get()
+        outcome_services.response_record(actor=officer, item=item, result="accepted")
     kinds = ("opinion", "report", "response")
     before = set(SearchEntry.objects.filter(type__in=kinds).values_list("type", "object_id"))
     assert {kind for kind, _pk in before} == set(kinds)
@@ -323,13 +327,13 @@ def test_the_index_filters_agree_with_the_consultation_access_rules(
 
 def _record_offline(consultation: Any, secretariat: Any, count: int) -> None:
     for n in range(count):
-        services.opinion_record_offline(
+        opinion_services.opinion_record_offline(
             actor=secretariat,
             consultation=consultation,
             source=Opinion.Source.EMAIL,
             verdict=Opinion.Verdict.AGREE_WITH_CONDITIONS,
             author_name=f"Phòng Quản lý đô thị số {n}",
-            items=[services.OfflineItem(content="Bổ sung bãi đỗ xe ngầm dưới công viên.")],
+            items=[opinion_services.OfflineItem(content="Bổ sung bãi đỗ xe ngầm dưới công viên.")],
         )
 
 

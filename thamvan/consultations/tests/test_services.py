@@ -8,10 +8,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from thamvan.consultations import services
 from thamvan.consultations.deadlines import add_days
 from thamvan.consultations.models import Consultation, Invitation, Opinion, State, Transition
-from thamvan.consultations.services import ConsultationError
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import ConsultationError
 from thamvan.documents.models import GeneratedDocument
 from thamvan.dossiers.tests.factories import DossierVersionFactory
 from thamvan.notifications.models import Notification
@@ -25,7 +29,7 @@ def _codes(error: ConsultationError) -> str:
 
 def test_sending_freezes_the_version_and_records_the_transition(world, officer, secretariat):
     consultation = world.consultation
-    services.consultation_send(actor=officer, consultation=consultation)
+    request_services.consultation_send(actor=officer, consultation=consultation)
     consultation.version.refresh_from_db()
     assert consultation.version.is_frozen
     last = Transition.objects.filter(consultation=consultation).latest("pk")
@@ -36,7 +40,7 @@ def test_sending_freezes_the_version_and_records_the_transition(world, officer, 
 @pytest.mark.parametrize("persona", ["secretariat", "other_officer", "leadership", "expert_user"])
 def test_only_the_agency_may_send(world, persona, request):
     with pytest.raises(ConsultationError) as error:
-        services.consultation_send(
+        request_services.consultation_send(
             actor=request.getfixturevalue(persona), consultation=world.consultation
         )
     assert _codes(error.value) == "forbidden"
@@ -45,15 +49,15 @@ def test_only_the_agency_may_send(world, persona, request):
 
 
 def test_a_sent_consultation_cannot_be_sent_again(world, officer):
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     with pytest.raises(ConsultationError) as error:
-        services.consultation_send(actor=officer, consultation=world.consultation)
+        request_services.consultation_send(actor=officer, consultation=world.consultation)
     assert _codes(error.value) == "state"
 
 
 def test_accepting_sets_the_deadline_from_configuration(world, officer, secretariat):
-    services.consultation_send(actor=officer, consultation=world.consultation)
-    services.consultation_accept(actor=secretariat, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_accept(actor=secretariat, consultation=world.consultation)
     world.consultation.refresh_from_db()
     assert world.consultation.state == State.ACCEPTED
     assert world.consultation.deadline is not None
@@ -65,20 +69,24 @@ def test_accepting_sets_the_deadline_from_configuration(world, officer, secretar
 
 @pytest.mark.parametrize("persona", ["officer", "leadership", "expert_user"])
 def test_only_the_secretariat_may_accept_or_return(world, officer, persona, request):
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     actor = request.getfixturevalue(persona)
     with pytest.raises(ConsultationError):
-        services.consultation_accept(actor=actor, consultation=world.consultation)
+        request_services.consultation_accept(actor=actor, consultation=world.consultation)
     with pytest.raises(ConsultationError):
-        services.consultation_return(actor=actor, consultation=world.consultation, reason="x")
+        request_services.consultation_return(
+            actor=actor, consultation=world.consultation, reason="x"
+        )
 
 
 def test_returning_needs_a_reason_and_records_it(world, officer, secretariat):
-    services.consultation_send(actor=officer, consultation=world.consultation)
+    request_services.consultation_send(actor=officer, consultation=world.consultation)
     with pytest.raises(ConsultationError) as error:
-        services.consultation_return(actor=secretariat, consultation=world.consultation, reason=" ")
+        request_services.consultation_return(
+            actor=secretariat, consultation=world.consultation, reason=" "
+        )
     assert _codes(error.value) == "reason"
-    services.consultation_return(
+    request_services.consultation_return(
         actor=secretariat, consultation=world.consultation, reason="Thiếu bản vẽ"
     )
     last = Transition.objects.filter(consultation=world.consultation).latest("pk")
@@ -87,7 +95,7 @@ def test_returning_needs_a_reason_and_records_it(world, officer, secretariat):
 
 def test_a_draft_cannot_be_accepted(world, secretariat):
     with pytest.raises(ConsultationError) as error:
-        services.consultation_accept(actor=secretariat, consultation=world.consultation)
+        request_services.consultation_accept(actor=secretariat, consultation=world.consultation)
     # The secretariat cannot even act on a draft it is not shown.
     assert _codes(error.value) in ("state", "forbidden")
 
@@ -95,7 +103,7 @@ def test_a_draft_cannot_be_accepted(world, secretariat):
 def test_the_agency_withdraws_with_a_reason_but_not_after_synthesis(world, officer, secretariat):
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
     with pytest.raises(ConsultationError) as error:
-        services.consultation_withdraw(
+        request_services.consultation_withdraw(
             actor=officer, consultation=world.consultation, reason="Dừng"
         )
     assert _codes(error.value) == "state"
@@ -103,25 +111,29 @@ def test_the_agency_withdraws_with_a_reason_but_not_after_synthesis(world, offic
 
 def test_withdrawal_by_the_agency_expires_pending_invitations(world, officer, secretariat):
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    services.invitations_send(
+    panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
     with pytest.raises(ConsultationError):
-        services.consultation_withdraw(
+        request_services.consultation_withdraw(
             actor=secretariat, consultation=world.consultation, reason="x"
         )
-    services.consultation_withdraw(actor=officer, consultation=world.consultation, reason="Dừng")
+    request_services.consultation_withdraw(
+        actor=officer, consultation=world.consultation, reason="Dừng"
+    )
     assert world.consultation.state == State.WITHDRAWN
     assert world.consultation.invitations.get().state == Invitation.Status.EXPIRED
 
 
 def test_a_new_round_links_to_the_previous_one(world, officer, secretariat):
     world.advance("sent", officer=officer, secretariat=secretariat)
-    services.consultation_return(actor=secretariat, consultation=world.consultation, reason="x")
+    request_services.consultation_return(
+        actor=secretariat, consultation=world.consultation, reason="x"
+    )
     newer = DossierVersionFactory.create(dossier=world.consultation.dossier)
-    second = services.consultation_new_round(
+    second = request_services.consultation_new_round(
         actor=officer, previous=world.consultation, version=newer
     )
     assert (second.previous, second.round_number, second.state) == (world.consultation, 2, "draft")
@@ -131,16 +143,18 @@ def test_a_new_round_links_to_the_previous_one(world, officer, secretariat):
 def test_choosing_outside_the_recommendation_needs_a_recorded_reason(world, officer, secretariat):
     world.advance("accepted", officer=officer, secretariat=secretariat)
     with pytest.raises(ConsultationError) as error:
-        services.invitations_send(
+        panel_services.invitations_send(
             actor=secretariat,
             consultation=world.consultation,
-            picks=[services.Pick(expert=world.expert, suggested=False)],
+            picks=[panel_services.Pick(expert=world.expert, suggested=False)],
         )
     assert _codes(error.value) == "override_reason"
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert, suggested=False, override_reason="Am hiểu N9")],
+        picks=[
+            panel_services.Pick(expert=world.expert, suggested=False, override_reason="Am hiểu N9")
+        ],
     )
     assert invitation.override_reason == "Am hiểu N9"
     world.consultation.refresh_from_db()
@@ -151,21 +165,21 @@ def test_accepting_an_invitation_requires_the_independence_declaration(
     world, officer, secretariat, expert_user, other_expert_user
 ):
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
     with pytest.raises(ConsultationError) as error:
-        services.invitation_accept(
+        panel_services.invitation_accept(
             actor=expert_user, invitation=invitation, declared=False, statement="x"
         )
     assert _codes(error.value) == "independence"
     with pytest.raises(ConsultationError):
-        services.invitation_accept(
+        panel_services.invitation_accept(
             actor=other_expert_user, invitation=invitation, declared=True, statement="Không"
         )
-    services.invitation_accept(
+    panel_services.invitation_accept(
         actor=expert_user, invitation=invitation, declared=True, statement="Không"
     )
     invitation.refresh_from_db()
@@ -177,12 +191,14 @@ def test_declining_records_the_reason_and_tells_the_secretariat(
     world, officer, secretariat, expert_user
 ):
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
-    services.invitation_decline(actor=expert_user, invitation=invitation, reason="Bận công tác")
+    panel_services.invitation_decline(
+        actor=expert_user, invitation=invitation, reason="Bận công tác"
+    )
     invitation.refresh_from_db()
     assert (invitation.state, invitation.decline_reason) == ("declined", "Bận công tác")
     assert Notification.objects.filter(recipient=secretariat, kind="invitation_declined").exists()
@@ -190,24 +206,24 @@ def test_declining_records_the_reason_and_tells_the_secretariat(
 
 def test_the_review_needs_a_chair(world, officer, secretariat, expert_user):
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
-    services.invitation_accept(
+    panel_services.invitation_accept(
         actor=expert_user, invitation=invitation, declared=True, statement="Không"
     )
     with pytest.raises(ConsultationError) as error:
-        services.consultation_start_review(actor=secretariat, consultation=world.consultation)
+        panel_services.consultation_start_review(actor=secretariat, consultation=world.consultation)
     assert _codes(error.value) == "chair"
 
 
 def test_drafts_autosave_with_optimistic_locking(world, officer, secretariat, expert_user):
     world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_start(actor=expert_user, consultation=world.consultation)
+    opinion = opinion_services.opinion_start(actor=expert_user, consultation=world.consultation)
     question = world.consultation.questions.first()
-    services.opinion_save_draft(
+    opinion_services.opinion_save_draft(
         actor=expert_user,
         opinion=opinion,
         lock_version=0,
@@ -217,7 +233,7 @@ def test_drafts_autosave_with_optimistic_locking(world, officer, secretariat, ex
     stale_tab = Opinion.objects.get(pk=opinion.pk)
     stale_tab.lock_version = 0
     with pytest.raises(ConsultationError) as error:
-        services.opinion_save_draft(
+        opinion_services.opinion_save_draft(
             actor=expert_user, opinion=stale_tab, lock_version=0, summary="B"
         )
     assert _codes(error.value) == "stale"
@@ -230,20 +246,24 @@ def test_a_submitted_opinion_is_locked_and_an_amendment_keeps_the_old_revision(
     world, officer, secretariat, expert_user
 ):
     world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_start(actor=expert_user, consultation=world.consultation)
+    opinion = opinion_services.opinion_start(actor=expert_user, consultation=world.consultation)
     with pytest.raises(ConsultationError) as error:
-        services.opinion_submit(actor=expert_user, opinion=opinion, lock_version=0)
+        opinion_services.opinion_submit(actor=expert_user, opinion=opinion, lock_version=0)
     assert _codes(error.value) == "verdict"
-    services.opinion_save_draft(actor=expert_user, opinion=opinion, lock_version=0, verdict="agree")
-    services.opinion_submit(actor=expert_user, opinion=opinion, lock_version=1)
+    opinion_services.opinion_save_draft(
+        actor=expert_user, opinion=opinion, lock_version=0, verdict="agree"
+    )
+    opinion_services.opinion_submit(actor=expert_user, opinion=opinion, lock_version=1)
     with pytest.raises(ConsultationError) as error:
-        services.opinion_save_draft(actor=expert_user, opinion=opinion, lock_version=2, summary="x")
+        opinion_services.opinion_save_draft(
+            actor=expert_user, opinion=opinion, lock_version=2, summary="x"
+        )
     assert _codes(error.value) == "locked"
-    amendment = services.opinion_amend(actor=expert_user, opinion=opinion)
-    services.opinion_save_draft(
+    amendment = opinion_services.opinion_amend(actor=expert_user, opinion=opinion)
+    opinion_services.opinion_save_draft(
         actor=expert_user, opinion=amendment, lock_version=0, verdict="disagree"
     )
-    services.opinion_submit(actor=expert_user, opinion=amendment, lock_version=1)
+    opinion_services.opinion_submit(actor=expert_user, opinion=amendment, lock_version=1)
     opinion.refresh_from_db()
     amendment.refresh_from_db()
     assert (opinion.verdict, opinion.is_current) == ("agree", False)
@@ -254,9 +274,9 @@ def test_another_expert_cannot_write_in_someones_draft(
     world, officer, secretariat, expert_user, other_expert_user
 ):
     world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_start(actor=expert_user, consultation=world.consultation)
+    opinion = opinion_services.opinion_start(actor=expert_user, consultation=world.consultation)
     with pytest.raises(ConsultationError):
-        services.opinion_save_draft(
+        opinion_services.opinion_save_draft(
             actor=other_expert_user, opinion=opinion, lock_version=0, summary="x"
         )
 
@@ -267,7 +287,7 @@ def test_only_the_chair_or_secretariat_may_start_the_synthesis(
 ):
     world.advance("in_review", officer=officer, secretariat=secretariat)
     with pytest.raises(ConsultationError):
-        services.consultation_start_synthesis(
+        synthesis_services.consultation_start_synthesis(
             actor=request.getfixturevalue(persona), consultation=world.consultation
         )
 
@@ -278,13 +298,13 @@ def test_the_secretariat_records_a_paper_opinion_with_its_scanned_letter(
     from thamvan.core.tests.samples import as_upload, pdf_bytes
 
     world.advance("in_review", officer=officer, secretariat=secretariat)
-    opinion = services.opinion_record_offline(
+    opinion = opinion_services.opinion_record_offline(
         actor=secretariat,
         consultation=world.consultation,
         source="paper",
         verdict="conditions",
         author_name="Sở Xây dựng Hà Nội",
-        items=[services.OfflineItem(content="Bổ sung hạ tầng ngầm.")],
+        items=[opinion_services.OfflineItem(content="Bổ sung hạ tầng ngầm.")],
         letter=as_upload(pdf_bytes(), "Công văn.pdf"),
         letter_filename="Công văn.pdf",
     )
@@ -296,7 +316,9 @@ def test_the_secretariat_records_a_paper_opinion_with_its_scanned_letter(
 def test_the_report_cannot_be_issued_without_conclusions(world, officer, secretariat):
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
     with pytest.raises(ConsultationError) as error:
-        services.consultation_issue_report(actor=secretariat, consultation=world.consultation)
+        synthesis_services.consultation_issue_report(
+            actor=secretariat, consultation=world.consultation
+        )
     assert _codes(error.value) == "conclusions"
 
 
@@ -314,14 +336,14 @@ def test_answering_every_item_closes_the_consultation(
     world, officer, secretariat, django_capture_on_commit_callbacks
 ):
     world.advance("reported", officer=officer, secretariat=secretariat)
-    item = services.items_to_answer(world.consultation).get()
+    item = outcome_services.items_to_answer(world.consultation).get()
     with pytest.raises(ConsultationError) as error:
-        services.response_record(actor=officer, item=item, result="not_accepted")
+        outcome_services.response_record(actor=officer, item=item, result="not_accepted")
     assert _codes(error.value) == "explanation"
     with pytest.raises(ConsultationError):
-        services.response_record(actor=secretariat, item=item, result="accepted")
+        outcome_services.response_record(actor=secretariat, item=item, result="accepted")
     with django_capture_on_commit_callbacks(execute=True):
-        services.response_record(
+        outcome_services.response_record(
             actor=officer, item=item, result="partly_accepted", explanation="Bổ sung một phần."
         )
     consultation = Consultation.objects.get(pk=world.consultation.pk)
@@ -338,9 +360,9 @@ def test_answering_every_item_closes_the_consultation(
 
 def test_leadership_changes_nothing(world, officer, secretariat, leadership):
     world.advance("reported", officer=officer, secretariat=secretariat)
-    item = services.items_to_answer(world.consultation).get()
+    item = outcome_services.items_to_answer(world.consultation).get()
     with pytest.raises(ConsultationError):
-        services.response_record(actor=leadership, item=item, result="accepted")
+        outcome_services.response_record(actor=leadership, item=item, result="accepted")
 
 
 def test_working_days_skip_weekends_and_the_lunar_new_year():
@@ -357,17 +379,17 @@ def test_reminders_go_3_and_1_days_before_the_deadline_once(
     deadline = world.consultation.deadline
     from datetime import timedelta
 
-    assert services.deadlines_check(deadline - timedelta(days=3)) >= 1
-    assert services.deadlines_check(deadline - timedelta(days=3)) == 0
+    assert outcome_services.deadlines_check(deadline - timedelta(days=3)) >= 1
+    assert outcome_services.deadlines_check(deadline - timedelta(days=3)) == 0
     assert Notification.objects.filter(recipient=expert_user, kind="reminder").count() == 1
-    services.deadlines_check(deadline + timedelta(days=1))
+    outcome_services.deadlines_check(deadline + timedelta(days=1))
     world.consultation.refresh_from_db()
     assert world.consultation.overdue
 
 
 def test_notifications_are_emailed(world, officer, secretariat, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.consultation_send(actor=officer, consultation=world.consultation)
+        request_services.consultation_send(actor=officer, consultation=world.consultation)
     assert any(secretariat.email in m.to for m in mail.outbox)
 
 
@@ -379,10 +401,10 @@ def test_the_periodic_task_expires_overdue_invitations(world, officer, secretari
     from thamvan.consultations.tasks import check_deadlines
 
     world.advance("accepted", officer=officer, secretariat=secretariat)
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
     Invitation.objects.filter(pk=invitation.pk).update(
         respond_by=timezone.localdate() - timedelta(days=1)
@@ -399,33 +421,35 @@ def test_only_the_secretariat_forms_the_panel_and_starts_the_review(
     world.advance("accepted", officer=officer, secretariat=secretariat)
     actor = request.getfixturevalue(persona)
     with pytest.raises(ConsultationError):
-        services.invitations_send(
-            actor=actor, consultation=world.consultation, picks=[services.Pick(expert=world.expert)]
+        panel_services.invitations_send(
+            actor=actor,
+            consultation=world.consultation,
+            picks=[panel_services.Pick(expert=world.expert)],
         )
-    (invitation,) = services.invitations_send(
+    (invitation,) = panel_services.invitations_send(
         actor=secretariat,
         consultation=world.consultation,
-        picks=[services.Pick(expert=world.expert)],
+        picks=[panel_services.Pick(expert=world.expert)],
     )
-    services.invitation_accept(
+    panel_services.invitation_accept(
         actor=expert_user, invitation=invitation, declared=True, statement="Không"
     )
     with pytest.raises(ConsultationError):
-        services.panel_set_chair(
+        panel_services.panel_set_chair(
             actor=actor, consultation=world.consultation, invitation=invitation
         )
-    services.panel_set_chair(
+    panel_services.panel_set_chair(
         actor=secretariat, consultation=world.consultation, invitation=invitation
     )
     with pytest.raises(ConsultationError):
-        services.consultation_start_review(actor=actor, consultation=world.consultation)
+        panel_services.consultation_start_review(actor=actor, consultation=world.consultation)
     assert world.consultation.state == State.PANEL_FORMING
 
 
 @pytest.mark.parametrize("persona", ["officer", "expert_user", "leadership"])
 def test_only_the_secretariat_issues_the_report(world, officer, secretariat, persona, request):
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
-    services.synthesis_save(
+    synthesis_services.synthesis_save(
         actor=secretariat,
         consultation=world.consultation,
         lock_version=0,
@@ -434,7 +458,7 @@ def test_only_the_secretariat_issues_the_report(world, officer, secretariat, per
         recommendations="",
     )
     with pytest.raises(ConsultationError):
-        services.consultation_issue_report(
+        synthesis_services.consultation_issue_report(
             actor=request.getfixturevalue(persona), consultation=world.consultation
         )
 
@@ -442,13 +466,15 @@ def test_only_the_secretariat_issues_the_report(world, officer, secretariat, per
 def test_a_report_cannot_be_issued_before_the_synthesis(world, officer, secretariat):
     world.advance("in_review", officer=officer, secretariat=secretariat)
     with pytest.raises(ConsultationError) as error:
-        services.consultation_issue_report(actor=secretariat, consultation=world.consultation)
+        synthesis_services.consultation_issue_report(
+            actor=secretariat, consultation=world.consultation
+        )
     assert _codes(error.value) == "state"
 
 
 def test_responses_are_refused_before_the_report(world, officer, secretariat, expert_user):
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
-    item = services.items_to_answer(world.consultation).get()
+    item = outcome_services.items_to_answer(world.consultation).get()
     with pytest.raises(ConsultationError) as error:
-        services.response_record(actor=officer, item=item, result="accepted")
+        outcome_services.response_record(actor=officer, item=item, result="accepted")
     assert _codes(error.value) == "state"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from thamvan.consultations import services
+from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.tests.test_search_index import submit, write_opinion
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_another_experts_draft_never_appears(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         draft = write_opinion(other_expert_user, panel.consultation, summary="", remark=DRAFT_TEXT)
-        services.opinion_amend(actor=expert_user, opinion=panel.past)
+        opinion_services.opinion_amend(actor=expert_user, opinion=panel.past)
     # The chair reads every submitted opinion, yet neither the other expert's
     # draft nor the revision being amended is offered.
     response = _workspace(as_user(expert_user), panel.consultation)
@@ -119,13 +119,13 @@ def test_the_editor_query_count_does_not_grow_with_similar_opinions(
         assert len(_workspace(client, panel.consultation).context["similar"]) == 1
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(4):
-            services.opinion_record_offline(
+            opinion_services.opinion_record_offline(
                 actor=secretariat,
                 consultation=panel.consultation,
                 source="email",
                 verdict="conditions",
                 author_name=f"Phòng Quản lý đô thị số {n}",
-                items=[services.OfflineItem(content=PAST_TEXT)],
+                items=[opinion_services.OfflineItem(content=PAST_TEXT)],
             )
     with django_assert_max_num_queries(len(one)):
         assert len(_workspace(client, panel.consultation).context["similar"]) == 5

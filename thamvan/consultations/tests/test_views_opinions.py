@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from thamvan.consultations import services
 from thamvan.consultations.models import Opinion
+from thamvan.consultations.services._common import AUTHOR_REQUIRED, STALE_OPINION
 from thamvan.core.tests.samples import as_upload, exe_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_a_second_tab_cannot_silently_overwrite(reviewing, as_user, expert_user)
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
-    assert escape(str(services.STALE_OPINION)) in body
+    assert escape(str(STALE_OPINION)) in body
     assert 'name="lock_version" value="0"' in body
     opinion.refresh_from_db()
     assert opinion.summary == "Tab 1"
@@ -197,7 +197,7 @@ def test_offline_record_needs_an_author(reviewing, as_user, secretariat):
     url = reverse("consultations:opinion_record", args=[reviewing.consultation.pk])
     response = as_user(secretariat).post(url, {"source": "paper", "verdict": "agree"})
     assert response.status_code == 200 and not Opinion.objects.exists()
-    assert services.AUTHOR_REQUIRED in response.context["form"].non_field_errors()
+    assert AUTHOR_REQUIRED in response.context["form"].non_field_errors()
 
 
 def test_an_invalid_submission_submits_nothing(reviewing, as_user, expert_user):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, State
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import synthesis as synthesis_services
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_the_chair_groups_items_and_saves_the_synthesis(
     client = as_user(expert_user)
     for grouping in ("question", "section", "topic", "verdict"):
         assert client.get(url, {"by": grouping}).status_code == 200
-    item = services.items_to_answer(world.consultation).get()
+    item = outcome_services.items_to_answer(world.consultation).get()
     response = client.post(
         url,
         {
@@ -51,7 +52,7 @@ def test_others_may_not_open_the_synthesis(world, officer, secretariat, persona,
 def synthesized(world, officer, secretariat, expert_user):
     """A consultation whose synthesis is written, ready for its report to be issued."""
     world.advance("synthesizing", officer=officer, secretariat=secretariat)
-    services.synthesis_save(
+    synthesis_services.synthesis_save(
         actor=expert_user,
         consultation=world.consultation,
         lock_version=0,
@@ -78,7 +79,7 @@ def test_the_agency_answers_every_item_and_the_consultation_closes(
 ):
     world.advance("reported", officer=officer, secretariat=secretariat)
     url = reverse("consultations:responses", args=[world.consultation.pk])
-    item = services.items_to_answer(world.consultation).get()
+    item = outcome_services.items_to_answer(world.consultation).get()
     prefix = f"item{item.pk}"
     assert as_user(leadership).get(url).status_code == 200
     assert (

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thamvan import audit
 from thamvan.audit.services import Action
-from thamvan.consultations import access, services
+from thamvan.consultations import access
 from thamvan.consultations.forms import (
     AttachmentForm,
     ItemForm,
@@ -27,7 +27,9 @@ from thamvan.consultations.forms import (
     error_text,
 )
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
-from thamvan.consultations.services import ConsultationError, OfflineItem
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services._common import ConsultationError
+from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.uploads import UploadRejected, stored_file_response
@@ -101,7 +103,7 @@ def opinion_workspace(request: AuthedRequest, pk: int) -> HttpResponse:
     if not access.is_member(request.user, consultation):
         raise PermissionDenied
     try:
-        opinion = services.opinion_start(actor=request.user, consultation=consultation)
+        opinion = opinion_services.opinion_start(actor=request.user, consultation=consultation)
     except ConsultationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(consultation)
@@ -125,7 +127,7 @@ def opinion_autosave(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpRe
     error = ""
     if form.is_valid():
         try:
-            services.opinion_save_draft(
+            opinion_services.opinion_save_draft(
                 actor=request.user,
                 opinion=opinion,
                 lock_version=_lock_version(request),
@@ -160,7 +162,7 @@ def opinion_item_add(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpRe
     item_form = ItemForm(request.POST, consultation=consultation)
     if item_form.is_valid():
         try:
-            services.opinion_item_add(
+            opinion_services.opinion_item_add(
                 actor=request.user,
                 opinion=opinion,
                 lock_version=_lock_version(request),
@@ -194,7 +196,7 @@ def opinion_item_remove(
     if item is None:
         raise Http404
     try:
-        services.opinion_item_remove(
+        opinion_services.opinion_item_remove(
             actor=request.user, opinion=opinion, lock_version=_lock_version(request), item=item
         )
     except ConsultationError as error:
@@ -210,7 +212,7 @@ def opinion_attach(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpResp
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            services.attachment_add(
+            opinion_services.attachment_add(
                 actor=request.user,
                 opinion=opinion,
                 lock_version=_lock_version(request),
@@ -239,7 +241,7 @@ def opinion_submit(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpResp
         return redirect("consultations:opinion_workspace", consultation.pk)
     try:
         if "verdict" in request.POST:
-            services.opinion_save_draft(
+            opinion_services.opinion_save_draft(
                 actor=request.user,
                 opinion=opinion,
                 lock_version=_lock_version(request),
@@ -250,7 +252,9 @@ def opinion_submit(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpResp
             lock_version = opinion.lock_version
         else:
             lock_version = _lock_version(request)
-        services.opinion_submit(actor=request.user, opinion=opinion, lock_version=lock_version)
+        opinion_services.opinion_submit(
+            actor=request.user, opinion=opinion, lock_version=lock_version
+        )
     except ConsultationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("consultations:opinion_workspace", consultation.pk)
@@ -264,7 +268,7 @@ def opinion_amend(request: AuthedRequest, pk: int, opinion_pk: int) -> HttpRespo
     consultation = access.get_consultation_for_user(request.user, pk)
     opinion = access.get_opinion_for_user(request.user, consultation, opinion_pk)
     try:
-        services.opinion_amend(actor=request.user, opinion=opinion)
+        opinion_services.opinion_amend(actor=request.user, opinion=opinion)
     except ConsultationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(consultation)
@@ -337,7 +341,7 @@ def opinion_record(request: AuthedRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         letter = data.get("letter")
         try:
-            services.opinion_record_offline(
+            opinion_services.opinion_record_offline(
                 actor=request.user,
                 consultation=consultation,
                 source=data["source"],

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from thamvan.consultations import access, services
+from thamvan.consultations import access
 from thamvan.consultations.forms import (
     ReportForm,
     ResponseForm,
@@ -23,7 +23,9 @@ from thamvan.consultations.forms import (
     error_text,
 )
 from thamvan.consultations.models import Consultation, OpinionItem, Response, State
-from thamvan.consultations.services import ConsultationError
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import ConsultationError
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict
@@ -34,7 +36,7 @@ GROUPINGS = ("question", "section", "topic", "verdict")
 
 def _items(consultation: Consultation) -> Any:
     return (
-        services.items_to_answer(consultation)
+        outcome_services.items_to_answer(consultation)
         .select_related("opinion__expert", "question", "document", "response")
         .order_by("opinion__submitted_at", "opinion_id", "order", "pk")
     )
@@ -59,7 +61,7 @@ def _group(items: list[OpinionItem], by: str) -> list[tuple[str, list[OpinionIte
 @require_http_methods(["GET", "POST"])
 def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not services.can_synthesize(request.user, consultation):
+    if not synthesis_services.can_synthesize(request.user, consultation):
         raise PermissionDenied
     items = list(_items(consultation))
     form = SynthesisForm(
@@ -79,7 +81,7 @@ def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
             if f"topic_{item.pk}" in request.POST
         }
         try:
-            services.synthesis_save(
+            synthesis_services.synthesis_save(
                 actor=request.user,
                 consultation=consultation,
                 lock_version=form.cleaned_data["lock_version"],
@@ -126,7 +128,7 @@ def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
         )
         return redirect("consultations:synthesis", consultation.pk)
     try:
-        services.consultation_issue_report(
+        synthesis_services.consultation_issue_report(
             actor=request.user,
             consultation=consultation,
             report_number=form.cleaned_data["report_number"],
@@ -157,7 +159,7 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
         form = ResponseForm(request.POST, prefix=f"item{item.pk}")
         if form.is_valid():
             try:
-                services.response_record(
+                outcome_services.response_record(
                     actor=request.user,
                     item=item,
                     result=form.cleaned_data["result"],
@@ -211,7 +213,7 @@ def link_revision(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RevisionForm(request.POST, consultation=consultation)
     if form.is_valid():
         try:
-            services.consultation_link_revision(
+            outcome_services.consultation_link_revision(
                 actor=request.user, consultation=consultation, version=form.cleaned_data["version"]
             )
         except ConsultationError as error:

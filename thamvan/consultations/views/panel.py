@@ -11,10 +11,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from thamvan.consultations import access, services
+from thamvan.consultations import access
 from thamvan.consultations.forms import DeclarationForm, ReasonForm
 from thamvan.consultations.models import Consultation, State
-from thamvan.consultations.services import ConsultationError, Pick
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services._common import ConsultationError
+from thamvan.consultations.services.panel import Pick
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.experts.models import Expert
@@ -59,7 +61,9 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
             )
         try:
-            services.invitations_send(actor=request.user, consultation=consultation, picks=picks)
+            panel_services.invitations_send(
+                actor=request.user, consultation=consultation, picks=picks
+            )
         except ConsultationError as error:
             errors = list(error.messages)
         else:
@@ -88,7 +92,7 @@ def set_chair(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpRespon
     consultation = _secretariat_consultation(request, pk)
     invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
     try:
-        services.panel_set_chair(
+        panel_services.panel_set_chair(
             actor=request.user, consultation=consultation, invitation=invitation
         )
     except ConsultationError as error:
@@ -110,7 +114,7 @@ def invitation_respond(request: AuthedRequest, pk: int, invitation_pk: int) -> H
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "accept" and declaration.is_valid():
-                services.invitation_accept(
+                panel_services.invitation_accept(
                     actor=request.user,
                     invitation=invitation,
                     declared=declaration.cleaned_data["declared"],
@@ -119,7 +123,7 @@ def invitation_respond(request: AuthedRequest, pk: int, invitation_pk: int) -> H
                 messages.success(request, _("You joined the expert panel."))
                 return redirect(consultation)
             if request.POST.get("answer") == "decline" and decline.is_valid():
-                services.invitation_decline(
+                panel_services.invitation_decline(
                     actor=request.user, invitation=invitation, reason=decline.cleaned_data["reason"]
                 )
                 messages.success(request, _("You declined the invitation."))

@@ -16,14 +16,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_stubs_ext import StrPromise
 
-from thamvan.consultations import access, services
+from thamvan.consultations import access
 from thamvan.consultations.forms import (
     ConsultationFilterForm,
     ConsultationForm,
     ReasonForm,
 )
 from thamvan.consultations.models import Consultation, State
-from thamvan.consultations.services import ConsultationError
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import WITHDRAWABLE, ConsultationError
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
@@ -89,7 +92,7 @@ def consultation_create(request: AuthedRequest, dossier_pk: int) -> HttpResponse
         consultation = _save_form(
             request,
             form,
-            lambda **data: services.consultation_create(
+            lambda **data: request_services.consultation_create(
                 actor=request.user, dossier=dossier, **data
             ),
         )
@@ -112,7 +115,7 @@ def consultation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         saved = _save_form(
             request,
             form,
-            lambda **data: services.consultation_update(
+            lambda **data: request_services.consultation_update(
                 actor=request.user, consultation=consultation, **data
             ),
         )
@@ -141,7 +144,7 @@ def allowed_actions(user: Any, consultation: Consultation) -> list[str]:
         actions += ["start_review"]
     if (secretariat or chair) and state == State.IN_REVIEW:
         actions += ["start_synthesis"]
-    if agency and state in services.WITHDRAWABLE:
+    if agency and state in WITHDRAWABLE:
         actions += ["withdraw"]
     return actions
 
@@ -182,29 +185,33 @@ def consultation_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
 
 
 TRANSITIONS: dict[str, tuple[Callable[..., Any], bool, StrPromise]] = {
-    "send": (services.consultation_send, False, gettext_lazy("The consultation request was sent.")),
+    "send": (
+        request_services.consultation_send,
+        False,
+        gettext_lazy("The consultation request was sent."),
+    ),
     "accept": (
-        services.consultation_accept,
+        request_services.consultation_accept,
         False,
         gettext_lazy("The consultation request was accepted."),
     ),
     "return": (
-        services.consultation_return,
+        request_services.consultation_return,
         True,
         gettext_lazy("The consultation request was returned."),
     ),
     "withdraw": (
-        services.consultation_withdraw,
+        request_services.consultation_withdraw,
         True,
         gettext_lazy("The consultation was withdrawn."),
     ),
     "start_review": (
-        services.consultation_start_review,
+        panel_services.consultation_start_review,
         False,
         gettext_lazy("The review has started."),
     ),
     "start_synthesis": (
-        services.consultation_start_synthesis,
+        synthesis_services.consultation_start_synthesis,
         False,
         gettext_lazy("The synthesis has started."),
     ),
@@ -246,7 +253,7 @@ def consultation_new_round(request: AuthedRequest, pk: int) -> HttpResponse:
     if version is None:
         raise Http404
     try:
-        newer = services.consultation_new_round(
+        newer = request_services.consultation_new_round(
             actor=request.user, previous=consultation, version=version
         )
     except ConsultationError as error:

@@ -6,8 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from thamvan.accounts.models import User
-from thamvan.consultations import services
 from thamvan.consultations.models import Consultation, Opinion, State
+from thamvan.consultations.services import opinions as opinion_services
+from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import document_build
 from thamvan.dossiers.models import Dossier
@@ -135,8 +139,8 @@ def _panel() -> list[tuple[User, Expert]]:
 
 
 def _submit(user: User, consultation: Consultation, verdict: str, remarks: int) -> None:
-    opinion = services.opinion_start(actor=user, consultation=consultation)
-    services.opinion_save_draft(
+    opinion = opinion_services.opinion_start(actor=user, consultation=consultation)
+    opinion_services.opinion_save_draft(
         actor=user,
         opinion=opinion,
         lock_version=opinion.lock_version,
@@ -145,7 +149,7 @@ def _submit(user: User, consultation: Consultation, verdict: str, remarks: int) 
         answers={q.pk: "Cơ bản phù hợp." for q in consultation.questions.all()},
     )
     for section, content in REMARKS[:remarks]:
-        services.opinion_item_add(
+        opinion_services.opinion_item_add(
             actor=user,
             opinion=opinion,
             lock_version=opinion.lock_version,
@@ -163,7 +167,7 @@ def _submit(user: User, consultation: Consultation, verdict: str, remarks: int) 
                 else None
             ),
         )
-    services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
+    opinion_services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
 
 
 def _drive(consultation: Consultation, target: str, officer: User, secretariat: User) -> None:
@@ -171,15 +175,15 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
     if target == State.DRAFT:
         return
     if target in (State.RETURNED, State.WITHDRAWN):
-        services.consultation_send(actor=officer, consultation=consultation)
+        request_services.consultation_send(actor=officer, consultation=consultation)
         if target == State.RETURNED:
-            services.consultation_return(
+            request_services.consultation_return(
                 actor=secretariat,
                 consultation=consultation,
                 reason="Hồ sơ thiếu bản vẽ tổng mặt bằng sử dụng đất và văn bản pháp lý kèm theo.",
             )
         else:
-            services.consultation_withdraw(
+            request_services.consultation_withdraw(
                 actor=officer,
                 consultation=consultation,
                 reason="Rút hồ sơ để điều chỉnh theo chỉ đạo mới của Thành phố.",
@@ -187,24 +191,24 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
         return
     for state in PATH[: PATH.index(State(target)) + 1]:
         if state == State.SENT:
-            services.consultation_send(actor=officer, consultation=consultation)
+            request_services.consultation_send(actor=officer, consultation=consultation)
         elif state == State.ACCEPTED:
-            services.consultation_accept(actor=secretariat, consultation=consultation)
+            request_services.consultation_accept(actor=secretariat, consultation=consultation)
         elif state == State.PANEL_FORMING:
             if len(members) < 2:
                 return
-            invitations = services.invitations_send(
+            invitations = panel_services.invitations_send(
                 actor=secretariat,
                 consultation=consultation,
                 picks=[
-                    services.Pick(expert=expert, reason="Đề xuất của hệ thống")
+                    panel_services.Pick(expert=expert, reason="Đề xuất của hệ thống")
                     for _, expert in members
                 ],
             )
             if target == State.PANEL_FORMING:
                 return
             for (user, _), invitation in zip(members, invitations, strict=True):
-                services.invitation_accept(
+                panel_services.invitation_accept(
                     actor=user,
                     invitation=invitation,
                     declared=True,
@@ -212,30 +216,32 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
                         "Không có quan hệ với cơ quan tổ chức lập, đơn vị tư vấn hay chủ đầu tư."
                     ),
                 )
-            services.panel_set_chair(
+            panel_services.panel_set_chair(
                 actor=secretariat, consultation=consultation, invitation=invitations[0]
             )
         elif state == State.IN_REVIEW:
-            services.consultation_start_review(actor=secretariat, consultation=consultation)
+            panel_services.consultation_start_review(actor=secretariat, consultation=consultation)
             chair = members[0][0]
             _submit(chair, consultation, Opinion.Verdict.AGREE_WITH_CONDITIONS, 2)
         elif state == State.SYNTHESIZING:
             _submit(members[1][0], consultation, Opinion.Verdict.AGREE, 1)
-            services.opinion_record_offline(
+            opinion_services.opinion_record_offline(
                 actor=secretariat,
                 consultation=consultation,
                 source=Opinion.Source.PAPER,
                 verdict=Opinion.Verdict.AGREE_WITH_CONDITIONS,
                 author_name="Sở Xây dựng Hà Nội",
                 items=[
-                    services.OfflineItem(
+                    opinion_services.OfflineItem(
                         content="Rà soát đấu nối hạ tầng kỹ thuật với khu vực lân cận."
                     )
                 ],
             )
-            services.consultation_start_synthesis(actor=members[0][0], consultation=consultation)
+            synthesis_services.consultation_start_synthesis(
+                actor=members[0][0], consultation=consultation
+            )
         elif state == State.REPORTED:
-            services.synthesis_save(
+            synthesis_services.synthesis_save(
                 actor=members[0][0],
                 consultation=consultation,
                 lock_version=consultation.synthesis_lock_version,
@@ -246,14 +252,14 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
                 ),
                 recommendations="Bổ sung quỹ đất trường học.\nBổ sung bãi đỗ xe công cộng.",
             )
-            services.consultation_issue_report(
+            synthesis_services.consultation_issue_report(
                 actor=secretariat, consultation=consultation, report_number=str(consultation.pk)
             )
         elif state in (State.RESPONDING, State.CLOSED):
-            items = list(services.items_to_answer(consultation).order_by("pk"))
+            items = list(outcome_services.items_to_answer(consultation).order_by("pk"))
             answer = items if state == State.CLOSED else items[:1]
             for index, item in enumerate(answer):
-                services.response_record(
+                outcome_services.response_record(
                     actor=officer,
                     item=item,
                     result=("accepted", "partly_accepted", "not_accepted")[index % 3],
@@ -277,7 +283,7 @@ def load(organizations: dict[str, Organization]) -> int:
         version = dossier.versions.order_by("number").first()
         if officer is None or version is None:
             continue
-        consultation = services.consultation_create(
+        consultation = request_services.consultation_create(
             actor=officer,
             dossier=dossier,
             version=version,

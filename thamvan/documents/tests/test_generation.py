@@ -12,7 +12,7 @@ from django.urls import reverse
 from docx.enum.section import WD_ORIENT
 from openpyxl import load_workbook
 
-from thamvan.consultations import services
+from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.documents.decree30 import MOTTO, NATIONAL_TITLE
 from thamvan.documents.models import GeneratedDocument
@@ -96,9 +96,9 @@ def test_the_report_is_a4_times_new_roman_with_title_motto_and_date_line(reporte
 def test_the_response_table_is_landscape_with_the_columns_and_counts(
     reported, officer, django_capture_on_commit_callbacks
 ):
-    item = services.items_to_answer(reported).get()
+    item = outcome_services.items_to_answer(reported).get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.response_record(
+        outcome_services.response_record(
             actor=officer, item=item, result="not_accepted", explanation="Đã có bãi đỗ ngầm."
         )
     _, content = _stored(reported, "response_table")

@@ -166,16 +166,16 @@ def test_inviting_from_the_page_records_the_recommendation(consultation, as_user
 def test_after_a_decline_the_page_suggests_an_alternate(
     consultation, as_user, secretariat, expert_user
 ):
-    from thamvan.consultations import services
+    from thamvan.consultations.services import panel as panel_services
 
     declining = ExpertFactory.create(
         user=expert_user, full_name="Trần Quốc Bảo", specialties=["giao-thong"]
     )
     ExpertFactory.create(full_name="Ngô Dự Bị", specialties=["giao-thong"])
-    (invitation,) = services.invitations_send(
-        actor=secretariat, consultation=consultation, picks=[services.Pick(expert=declining)]
+    (invitation,) = panel_services.invitations_send(
+        actor=secretariat, consultation=consultation, picks=[panel_services.Pick(expert=declining)]
     )
-    services.invitation_decline(actor=expert_user, invitation=invitation, reason="Bận")
+    panel_services.invitation_decline(actor=expert_user, invitation=invitation, reason="Bận")
     recommendation = recommend_panel(consultation)
     ranked, excluded = _by_name(recommendation)
     assert "Trần Quốc Bảo" in excluded

@@ -1,0 +1,241 @@
+"""The expert panel: invitations and their answers, the chair, the start of the review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.accounts.models import User
+from thamvan.consultations import access
+from thamvan.consultations.deadlines import add_days
+from thamvan.consultations.models import (
+    Consultation,
+    Invitation,
+    State,
+)
+from thamvan.consultations.services._common import (
+    ALREADY_INVITED,
+    CHAIR_MUST_HAVE_ACCEPTED,
+    INDEPENDENCE_REQUIRED,
+    INVITATION_CLOSED,
+    NO_CHAIR,
+    NO_MEMBER,
+    OVERRIDE_REASON_REQUIRED,
+    PANEL_EMPTY,
+    REASON_REQUIRED,
+    ConsultationError,
+    _lock,
+    _notify,
+    _panel_users,
+    _record,
+    _require,
+    _require_state,
+    _secretariat_users,
+)
+from thamvan.experts.models import Expert
+from thamvan.search.normalize import nfc
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One expert chosen for the panel, with what the recommendation said about them."""
+
+    expert: Expert
+    suggested: bool = True
+    rank: int | None = None
+    affinity: float | None = None
+    reason: str = ""
+    override_reason: str = ""
+
+
+@transaction.atomic
+def invitations_send(
+    *, actor: User, consultation: Consultation, picks: Sequence[Pick]
+) -> list[Invitation]:
+    _require(access.is_secretariat(actor, consultation))
+    _require(bool(picks), PANEL_EMPTY, "empty")
+    _lock(consultation)
+    _require_state(consultation, State.ACCEPTED, State.PANEL_FORMING, State.IN_REVIEW)
+    taken = set(consultation.invitations.values_list("expert_id", flat=True))
+    for pick in picks:
+        if pick.expert.pk in taken:
+            raise ConsultationError(
+                ALREADY_INVITED, code="duplicate", params={"expert": pick.expert.titled_name}
+            )
+        if not pick.suggested and not pick.override_reason.strip():
+            raise ConsultationError(
+                OVERRIDE_REASON_REQUIRED,
+                code="override_reason",
+                params={"expert": pick.expert.titled_name},
+            )
+    if consultation.state == State.ACCEPTED:
+        _record(consultation, actor, "panel_forming", State.PANEL_FORMING)
+    respond_by = add_days(timezone.localdate(), 5, "working")
+    invitations = [
+        Invitation.objects.create(
+            consultation=consultation,
+            expert=pick.expert,
+            recommended=pick.suggested,
+            rank=pick.rank,
+            affinity=pick.affinity,
+            recommendation_reason=pick.reason[:500],
+            override_reason=nfc(pick.override_reason).strip(),
+            invited_by=actor,
+            respond_by=respond_by,
+        )
+        for pick in picks
+    ]
+    names = ", ".join(p.expert.titled_name for p in picks)
+    _record(
+        consultation,
+        actor,
+        "invited",
+        reason=names,
+        data={"experts": [p.expert.pk for p in picks]},
+    )
+    _notify(
+        [i.expert.user for i in invitations],
+        consultation,
+        "invitation",
+        _("You are invited to the expert panel of: %(title)s"),
+    )
+    return invitations
+
+
+def _own_invitation(actor: User, invitation: Invitation) -> None:
+    _require(invitation.expert.user_id is not None and invitation.expert.user_id == actor.pk)
+
+
+@transaction.atomic
+def invitation_accept(
+    *, actor: User, invitation: Invitation, declared: bool, statement: str
+) -> Invitation:
+    _own_invitation(actor, invitation)
+    consultation = _lock(invitation.consultation)
+    # Re-read under the lock: an answer from another tab may have landed meanwhile.
+    invitation.refresh_from_db(fields=["state"])
+    _require_state(consultation, State.PANEL_FORMING, State.IN_REVIEW)
+    _require(invitation.state == Invitation.Status.INVITED, INVITATION_CLOSED, "answered")
+    _require(declared and bool(statement.strip()), INDEPENDENCE_REQUIRED, "independence")
+    invitation.state = Invitation.Status.ACCEPTED
+    invitation.independence_declared = True
+    invitation.independence_statement = nfc(statement).strip()
+    invitation.responded_at = timezone.now()
+    invitation.save(
+        update_fields=["state", "independence_declared", "independence_statement", "responded_at"]
+    )
+    _record(
+        consultation,
+        actor,
+        "invitation_accepted",
+        reason=invitation.expert.titled_name,
+        target=invitation,
+        data={"independence_declared": True},
+    )
+    _notify(
+        _secretariat_users(consultation),
+        consultation,
+        "invitation_accepted",
+        _("An expert accepted the invitation to the panel of: %(title)s"),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> Invitation:
+    _own_invitation(actor, invitation)
+    _require(bool(reason.strip()), REASON_REQUIRED, "reason")
+    consultation = _lock(invitation.consultation)
+    invitation.refresh_from_db(fields=["state"])
+    _require(invitation.state == Invitation.Status.INVITED, INVITATION_CLOSED, "answered")
+    invitation.state = Invitation.Status.DECLINED
+    invitation.decline_reason = nfc(reason).strip()
+    invitation.responded_at = timezone.now()
+    invitation.is_chair = False
+    invitation.save(update_fields=["state", "decline_reason", "responded_at", "is_chair"])
+    _record(
+        consultation,
+        actor,
+        "invitation_declined",
+        reason=f"{invitation.expert.titled_name}: {invitation.decline_reason}",
+        target=invitation,
+    )
+    _notify(
+        _secretariat_users(consultation),
+        consultation,
+        "invitation_declined",
+        _("An expert declined the invitation; choose an alternate for: %(title)s"),
+    )
+    return invitation
+
+
+@transaction.atomic
+def panel_set_chair(
+    *, actor: User, consultation: Consultation, invitation: Invitation
+) -> Invitation:
+    _require(access.is_secretariat(actor, consultation))
+    _lock(consultation)
+    _require_state(consultation, State.PANEL_FORMING, State.IN_REVIEW)
+    _require(
+        invitation.consultation_id == consultation.pk
+        and invitation.state == Invitation.Status.ACCEPTED,
+        CHAIR_MUST_HAVE_ACCEPTED,
+        "chair",
+    )
+    consultation.invitations.filter(is_chair=True).update(is_chair=False)
+    invitation.is_chair = True
+    invitation.save(update_fields=["is_chair"])
+    _record(consultation, actor, "chair", reason=invitation.expert.titled_name, target=invitation)
+    if invitation.expert.user:
+        _notify(
+            [invitation.expert.user],
+            consultation,
+            "chair",
+            _("You are designated chair of the expert panel of: %(title)s"),
+        )
+    return invitation
+
+
+@transaction.atomic
+def consultation_start_review(*, actor: User, consultation: Consultation) -> Consultation:
+    _require(access.is_secretariat(actor, consultation))
+    _lock(consultation)
+    _require_state(consultation, State.PANEL_FORMING)
+    members = consultation.invitations.filter(state=Invitation.Status.ACCEPTED)
+    _require(members.exists(), NO_MEMBER, "members")
+    _require(members.filter(is_chair=True).exists(), NO_CHAIR, "chair")
+    _record(consultation, actor, "review_started", State.IN_REVIEW)
+    _notify(
+        _panel_users(consultation),
+        consultation,
+        "review_started",
+        _("The review has started; write your opinion on: %(title)s"),
+    )
+    return consultation
+
+
+def invitations_expire(today: Any = None) -> int:
+    """Pending invitations past their answer date expire; returns how many."""
+    day = today or timezone.localdate()
+    expired = 0
+    pending = Invitation.objects.filter(
+        state=Invitation.Status.INVITED, respond_by__lt=day
+    ).select_related("consultation__dossier", "expert")
+    for invitation in pending:
+        with transaction.atomic():
+            invitation.state = Invitation.Status.EXPIRED
+            invitation.save(update_fields=["state"])
+            _record(
+                invitation.consultation,
+                None,
+                "invitation_expired",
+                reason=invitation.expert.titled_name,
+                target=invitation,
+            )
+            expired += 1
+    return expired
