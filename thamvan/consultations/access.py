@@ -100,14 +100,6 @@ def acts_for_agency(user: User, consultation: Consultation) -> bool:
     return is_agency(user, consultation) or (user.is_authenticated and user.is_admin)
 
 
-def can_answer_responses(user: User, consultation: Consultation) -> bool:
-    """Whether the user may record the agency's answers (tiếp thu, giải trình) now."""
-    return acts_for_agency(user, consultation) and consultation.state in (
-        State.REPORTED,
-        State.RESPONDING,
-    )
-
-
 def is_secretariat(user: User, consultation: Consultation) -> bool:
     return user.is_authenticated and (
         user.is_admin or consultation.association_id in scope(user, Role.SECRETARIAT)

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from config.api_common import Page, PageParams, paginate, responses
-from thamvan.consultations import access
+from thamvan.consultations import access, lifecycle
+from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem
 from thamvan.consultations.schemas import (
     ConsultationDetailOut,
@@ -41,8 +42,7 @@ from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
-from thamvan.consultations.services import synthesis as synthesis_services
-from thamvan.consultations.services._common import NOT_ALLOWED, ConsultationError
+from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
@@ -54,16 +54,6 @@ from thamvan.organizations.models import Organization
 router = Router(tags=["consultations"])
 
 T = TypeVar("T")
-
-# The lifecycle actions and whether they need a reason; the HTML buttons use the same services.
-TRANSITIONS: dict[str, tuple[Callable[..., Consultation], bool]] = {
-    "send": (request_services.consultation_send, False),
-    "accept": (request_services.consultation_accept, False),
-    "return": (request_services.consultation_return, True),
-    "withdraw": (request_services.consultation_withdraw, True),
-    "start_review": (panel_services.consultation_start_review, False),
-    "start_synthesis": (synthesis_services.consultation_start_synthesis, False),
-}
 
 
 def _call(service: Callable[..., T], **kwargs: Any) -> T:
@@ -171,11 +161,13 @@ def list_transitions(request: HttpRequest, consultation_id: int) -> list[Any]:
 def transition(request: HttpRequest, consultation_id: int, payload: TransitionIn) -> Consultation:
     """Send, accept, return, withdraw, start the review or the synthesis."""
     consultation = _consultation(request, consultation_id)
-    service, needs_reason = TRANSITIONS[payload.action]
-    kwargs: dict[str, Any] = {"actor": request.user, "consultation": consultation}
-    if needs_reason:
-        kwargs["reason"] = payload.reason
-    _call(service, **kwargs)
+    _call(
+        transition_take,
+        actor=request.user,
+        consultation=consultation,
+        action=str(payload.action),
+        reason=payload.reason,
+    )
     return _detail(request, consultation.pk)
 
 
@@ -343,7 +335,7 @@ def list_responses(request: HttpRequest, consultation_id: int) -> list[OpinionIt
 def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
     """The lead agency accepts or explains one remark; the last answer closes the round."""
     consultation = _readable_outcome(request, consultation_id)
-    if not access.can_answer_responses(request.user, consultation):  # type: ignore[arg-type]
+    if not lifecycle.can("answer", request.user, consultation):  # type: ignore[arg-type]
         raise PermissionDenied(str(NOT_ALLOWED))
     item = _items(consultation).filter(pk=payload.item_id).first()
     if item is None:

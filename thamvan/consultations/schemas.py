@@ -8,6 +8,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from config.api_common import MAX_ID, Text
+from thamvan.consultations.lifecycle import BUTTONS, possible_actions
 from thamvan.consultations.models import (
     Consultation,
     DayKind,
@@ -36,15 +37,10 @@ ReportKind = StrEnum("ReportKind", [(v, v) for v in GeneratedDocument.Kind.value
 ReportStatus = StrEnum("ReportStatus", [(v, v) for v in GeneratedDocument.Status.values])  # type: ignore[misc]
 
 
-class TransitionAction(StrEnum):
-    """The lifecycle actions of the consultation page's buttons."""
-
-    SEND = "send"
-    ACCEPT = "accept"
-    RETURN = "return"
-    WITHDRAW = "withdraw"
-    START_REVIEW = "start_review"
-    START_SYNTHESIS = "start_synthesis"
+# The lifecycle's buttons (``lifecycle.BUTTONS``): a new one appears here by itself.
+TransitionAction = StrEnum(  # type: ignore[misc]
+    "TransitionAction", [(action.name, action.name) for action in BUTTONS]
+)
 
 
 class ConsultationFilters(Schema):
@@ -107,7 +103,8 @@ class ConsultationDetailOut(ConsultationOut):
     questions: list[QuestionOut]
     required_specialties: list[str] = Field(..., description="Specialty slugs.")
     actions: list[TransitionAction] = Field(
-        ..., description="The transitions this user may try now (the service checks again)."
+        ...,
+        description="The transitions this user can take now (the service checks again).",
     )
 
     @staticmethod
@@ -120,9 +117,7 @@ class ConsultationDetailOut(ConsultationOut):
 
     @staticmethod
     def resolve_actions(obj: Consultation, context: dict[str, Any]) -> list[str]:
-        from thamvan.consultations.views.requests import allowed_actions
-
-        return allowed_actions(context["request"].user, obj)
+        return possible_actions(context["request"].user, obj)
 
 
 class ConsultationIn(Schema):

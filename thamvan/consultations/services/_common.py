@@ -6,27 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
 from thamvan import audit
 from thamvan.accounts.models import Role, User
+from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
-    State,
     Transition,
 )
 from thamvan.notifications.services import notify, users_with_role
 from thamvan.search.normalize import nfc
 
-NOT_ALLOWED = _("You may not do this on this consultation.")
-WRONG_STATE = _("This cannot be done while the consultation is “%(state)s”.")
 VERSION_OF_OTHER_DOSSIER = _("The version must belong to the consulted dossier.")
 NOT_AN_ASSOCIATION = _("Consultations are sent to a professional association or its branch.")
 NO_QUESTIONS = _("Ask at least one question.")
-REASON_REQUIRED = _("Give a reason.")
 PANEL_EMPTY = _("Choose at least one expert.")
 ALREADY_INVITED = _("%(expert)s is already on this panel.")
 OVERRIDE_REASON_REQUIRED = _(
@@ -38,9 +34,6 @@ INDEPENDENCE_REQUIRED = _(
 )
 INVITATION_CLOSED = _("This invitation has already been answered.")
 CHAIR_MUST_HAVE_ACCEPTED = _("The chair must be a member who has accepted the invitation.")
-NO_CHAIR = _("Designate a chair before starting the review.")
-NO_MEMBER = _("At least one invited expert must have accepted before the review starts.")
-NO_SUBMITTED_OPINION = _("No opinion has been submitted yet.")
 STALE_OPINION = _(
     "This opinion was changed in another tab or window after you opened it. Your changes "
     "were not saved: reload the page to see the latest version, then make your changes again."
@@ -52,30 +45,10 @@ STALE_SYNTHESIS = _(
 OPINION_LOCKED = _("A submitted opinion cannot be changed; amend it instead.")
 VERDICT_REQUIRED = _("Choose an overall verdict before submitting.")
 NOT_YOUR_OPINION = _("Only its author may change this opinion.")
-NO_CONCLUSIONS = _("Write the conclusions before issuing the report.")
 EXPLANATION_REQUIRED = _("Explain why the remark is only partly accepted or not accepted.")
 AUTHOR_REQUIRED = _("Name the expert or the organisation that gave this opinion.")
 ITEM_DOCUMENT_NOT_IN_VERSION = _("The document must belong to the consulted dossier version.")
 NEW_ROUND_NOT_ALLOWED = _("A new round can follow a closed, returned or withdrawn consultation.")
-
-# Who may withdraw, and until when.
-WITHDRAWABLE = (
-    State.DRAFT,
-    State.SENT,
-    State.ACCEPTED,
-    State.PANEL_FORMING,
-    State.IN_REVIEW,
-)
-
-
-class ConsultationError(ValidationError):
-    """A consultation rule was broken; the message is shown to the user as it is."""
-
-
-def _wrong_state(consultation: Consultation) -> ConsultationError:
-    return ConsultationError(
-        WRONG_STATE, code="state", params={"state": consultation.get_state_display()}
-    )
 
 
 def _require(condition: bool, message: StrPromise = NOT_ALLOWED, code: str = "forbidden") -> None:
@@ -92,11 +65,6 @@ def _lock(consultation: Consultation) -> Consultation:
     )
     consultation.state = state
     return consultation
-
-
-def _require_state(consultation: Consultation, *states: str) -> None:
-    if consultation.state not in states:
-        raise _wrong_state(consultation)
 
 
 # The audit log's name for each timeline entry ('<entity>.<verb>').

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
 from thamvan.consultations import access
+from thamvan.consultations.lifecycle import ConsultationError, check, require_state
 from thamvan.consultations.models import (
     Answer,
     Attachment,
@@ -21,7 +22,6 @@ from thamvan.consultations.models import (
     Opinion,
     OpinionItem,
     Question,
-    State,
 )
 from thamvan.consultations.services._common import (
     AUTHOR_REQUIRED,
@@ -30,14 +30,12 @@ from thamvan.consultations.services._common import (
     OPINION_LOCKED,
     STALE_OPINION,
     VERDICT_REQUIRED,
-    ConsultationError,
     _audit,
     _chair_users,
     _lock,
     _notify,
     _record,
     _require,
-    _require_state,
     _secretariat_users,
 )
 from thamvan.core.uploads import DOCUMENT_KINDS, check_upload, generated_key
@@ -57,9 +55,9 @@ def _member_expert(actor: User, consultation: Consultation) -> Expert:
 @transaction.atomic
 def opinion_start(*, actor: User, consultation: Consultation) -> Opinion:
     """The member's draft, created on first use (one draft per expert at a time)."""
-    expert = _member_expert(actor, consultation)
     _lock(consultation)
-    _require_state(consultation, State.IN_REVIEW)
+    check("write_opinion", actor, consultation)
+    expert = _member_expert(actor, consultation)
     draft = Opinion.objects.filter(
         consultation=consultation, expert=expert, state=Opinion.Status.DRAFT
     ).first()
@@ -105,7 +103,7 @@ def opinion_save_draft(
     answers: dict[int, str] | None = None,
 ) -> Opinion:
     _check_own_draft(actor, opinion)
-    _require_state(opinion.consultation, State.IN_REVIEW)
+    require_state("write_opinion", opinion.consultation)
     _bump(opinion, lock_version, verdict=verdict, summary=nfc(summary))
     questions = {q.pk for q in opinion.consultation.questions.all()}
     for question_id, text in (answers or {}).items():
@@ -194,7 +192,7 @@ def attachment_add(
 def opinion_submit(*, actor: User, opinion: Opinion, lock_version: int) -> Opinion:
     _check_own_draft(actor, opinion)
     consultation = _lock(opinion.consultation)
-    _require_state(consultation, State.IN_REVIEW)
+    require_state("write_opinion", consultation)
     current = Opinion.objects.get(pk=opinion.pk)
     _require(bool(current.verdict), VERDICT_REQUIRED, "verdict")
     now = timezone.now()
@@ -226,7 +224,7 @@ def opinion_amend(*, actor: User, opinion: Opinion) -> Opinion:
     """A new draft revision copying the submitted one, which stays as it was."""
     _require(opinion.expert is not None and opinion.expert.user_id == actor.pk, NOT_YOUR_OPINION)
     consultation = _lock(opinion.consultation)
-    _require_state(consultation, State.IN_REVIEW)
+    require_state("write_opinion", consultation)
     _require(opinion.is_submitted and opinion.is_current, OPINION_LOCKED, "locked")
     _require(not hasattr(opinion, "amendment") or opinion.amendment is None, OPINION_LOCKED)
     amendment = Opinion.objects.create(
@@ -282,9 +280,8 @@ def opinion_record_offline(
     letter_filename: str = "",
 ) -> Opinion:
     """An opinion received on paper or by email, entered by the secretariat, submitted."""
-    _require(access.is_secretariat(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.IN_REVIEW, State.SYNTHESIZING)
+    check("record_opinion", actor, consultation)
     _require(expert is not None or bool(author_name.strip()), AUTHOR_REQUIRED, "author")
     _require(bool(verdict), VERDICT_REQUIRED, "verdict")
     revision = 1

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.consultations import access
 from thamvan.consultations.deadlines import rule_on
+from thamvan.consultations.lifecycle import check
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -29,7 +29,6 @@ from thamvan.consultations.services._common import (
     _panel_users,
     _record,
     _require,
-    _require_state,
     _secretariat_users,
 )
 from thamvan.core.locking import EditConflict
@@ -59,8 +58,7 @@ def response_record(
     """Answer one item. ``lock_version`` is the version the form was opened at (0: there was
     no answer yet); a different stored one raises ``EditConflict``."""
     consultation = _lock(item.opinion.consultation)
-    _require(access.acts_for_agency(actor, consultation))
-    _require_state(consultation, State.REPORTED, State.RESPONDING)
+    check("answer", actor, consultation)
     _require(result in Response.Result.values, EXPLANATION_REQUIRED, "result")
     _require(
         result == Response.Result.ACCEPTED or bool(explanation.strip()),
@@ -110,8 +108,7 @@ def _close(actor: User, consultation: Consultation) -> None:
 def consultation_link_revision(
     *, actor: User, consultation: Consultation, version: DossierVersion
 ) -> Consultation:
-    _require(access.acts_for_agency(actor, consultation))
-    _require_state(consultation, State.REPORTED, State.RESPONDING, State.CLOSED)
+    check("link_revision", actor, consultation)
     _require(version.dossier_id == consultation.dossier_id, VERSION_OF_OTHER_DOSSIER, "version")
     consultation.revised_version = version
     consultation.save(update_fields=["revised_version", "updated_at"])

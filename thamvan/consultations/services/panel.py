@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.consultations import access
 from thamvan.consultations.deadlines import add_days
+from thamvan.consultations.lifecycle import REASON_REQUIRED, ConsultationError, check, require_state
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -23,18 +23,13 @@ from thamvan.consultations.services._common import (
     CHAIR_MUST_HAVE_ACCEPTED,
     INDEPENDENCE_REQUIRED,
     INVITATION_CLOSED,
-    NO_CHAIR,
-    NO_MEMBER,
     OVERRIDE_REASON_REQUIRED,
     PANEL_EMPTY,
-    REASON_REQUIRED,
-    ConsultationError,
     _lock,
     _notify,
     _panel_users,
     _record,
     _require,
-    _require_state,
     _secretariat_users,
 )
 from thamvan.experts.models import Expert
@@ -57,10 +52,9 @@ class Pick:
 def invitations_send(
     *, actor: User, consultation: Consultation, picks: Sequence[Pick]
 ) -> list[Invitation]:
-    _require(access.is_secretariat(actor, consultation))
-    _require(bool(picks), PANEL_EMPTY, "empty")
     _lock(consultation)
-    _require_state(consultation, State.ACCEPTED, State.PANEL_FORMING, State.IN_REVIEW)
+    check("invite", actor, consultation)
+    _require(bool(picks), PANEL_EMPTY, "empty")
     taken = set(consultation.invitations.values_list("expert_id", flat=True))
     for pick in picks:
         if pick.expert.pk in taken:
@@ -119,7 +113,7 @@ def invitation_accept(
     consultation = _lock(invitation.consultation)
     # Re-read under the lock: an answer from another tab may have landed meanwhile.
     invitation.refresh_from_db(fields=["state"])
-    _require_state(consultation, State.PANEL_FORMING, State.IN_REVIEW)
+    require_state("answer_invitation", consultation)
     _require(invitation.state == Invitation.Status.INVITED, INVITATION_CLOSED, "answered")
     _require(declared and bool(statement.strip()), INDEPENDENCE_REQUIRED, "independence")
     invitation.state = Invitation.Status.ACCEPTED
@@ -178,9 +172,8 @@ def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> I
 def panel_set_chair(
     *, actor: User, consultation: Consultation, invitation: Invitation
 ) -> Invitation:
-    _require(access.is_secretariat(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.PANEL_FORMING, State.IN_REVIEW)
+    check("set_chair", actor, consultation)
     _require(
         invitation.consultation_id == consultation.pk
         and invitation.state == Invitation.Status.ACCEPTED,
@@ -203,12 +196,8 @@ def panel_set_chair(
 
 @transaction.atomic
 def consultation_start_review(*, actor: User, consultation: Consultation) -> Consultation:
-    _require(access.is_secretariat(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.PANEL_FORMING)
-    members = consultation.invitations.filter(state=Invitation.Status.ACCEPTED)
-    _require(members.exists(), NO_MEMBER, "members")
-    _require(members.filter(is_chair=True).exists(), NO_CHAIR, "chair")
+    check("start_review", actor, consultation)
     _record(consultation, actor, "review_started", State.IN_REVIEW)
     _notify(
         _panel_users(consultation),

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import Role, User
-from thamvan.consultations import access
 from thamvan.consultations.deadlines import add_days, rule_on
+from thamvan.consultations.lifecycle import ConsultationError, check
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -21,10 +21,7 @@ from thamvan.consultations.models import (
 from thamvan.consultations.services._common import (
     NO_QUESTIONS,
     NOT_AN_ASSOCIATION,
-    REASON_REQUIRED,
     VERSION_OF_OTHER_DOSSIER,
-    WITHDRAWABLE,
-    ConsultationError,
     _agency_users,
     _audit,
     _lock,
@@ -32,7 +29,6 @@ from thamvan.consultations.services._common import (
     _panel_users,
     _record,
     _require,
-    _require_state,
     _secretariat_users,
 )
 from thamvan.core.locking import save_with_lock
@@ -146,9 +142,8 @@ def consultation_update(
 ) -> Consultation:
     """Change a draft request; with ``lock_version`` (the version the form was opened at),
     raise ``EditConflict`` if someone saved it since, questions included."""
-    _require(access.acts_for_agency(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.DRAFT)
+    check("edit", actor, consultation)
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -174,9 +169,8 @@ def consultation_update(
 
 @transaction.atomic
 def consultation_send(*, actor: User, consultation: Consultation) -> Consultation:
-    _require(access.acts_for_agency(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.DRAFT)
+    check("send", actor, consultation)
     version_freeze(actor=actor, version=consultation.version)
     consultation.sent_at = timezone.now()
     consultation.save(update_fields=["sent_at"])
@@ -193,9 +187,8 @@ def consultation_send(*, actor: User, consultation: Consultation) -> Consultatio
 @transaction.atomic
 def consultation_accept(*, actor: User, consultation: Consultation) -> Consultation:
     """The secretariat confirms the dossier complete; the answer period starts today."""
-    _require(access.is_secretariat(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.SENT)
+    check("accept", actor, consultation)
     today = timezone.localdate()
     rule = rule_on(today)
     days = consultation.deadline_days or rule.days
@@ -215,10 +208,8 @@ def consultation_accept(*, actor: User, consultation: Consultation) -> Consultat
 
 @transaction.atomic
 def consultation_return(*, actor: User, consultation: Consultation, reason: str) -> Consultation:
-    _require(access.is_secretariat(actor, consultation))
-    _require(bool(reason.strip()), REASON_REQUIRED, "reason")
     _lock(consultation)
-    _require_state(consultation, State.SENT)
+    check("return", actor, consultation, reason=reason)
     _record(consultation, actor, "returned", State.RETURNED, reason)
     _notify(
         _agency_users(consultation),
@@ -231,10 +222,8 @@ def consultation_return(*, actor: User, consultation: Consultation, reason: str)
 
 @transaction.atomic
 def consultation_withdraw(*, actor: User, consultation: Consultation, reason: str) -> Consultation:
-    _require(access.acts_for_agency(actor, consultation))
-    _require(bool(reason.strip()), REASON_REQUIRED, "reason")
     _lock(consultation)
-    _require_state(consultation, *WITHDRAWABLE)
+    check("withdraw", actor, consultation, reason=reason)
     notify_after = consultation.state != State.DRAFT
     _record(consultation, actor, "withdrawn", State.WITHDRAWN, reason)
     consultation.invitations.filter(state=Invitation.Status.INVITED).update(
@@ -255,8 +244,7 @@ def consultation_new_round(
     *, actor: User, previous: Consultation, version: DossierVersion
 ) -> Consultation:
     """A draft for the next round on a newer version, with the same questions and needs."""
-    _require(access.acts_for_agency(actor, previous))
-    _require_state(previous, State.CLOSED, State.RETURNED, State.WITHDRAWN)
+    check("new_round", actor, previous)
     return consultation_create(
         actor=actor,
         dossier=previous.dossier,

@@ -8,18 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.consultations import access
+from thamvan.consultations.lifecycle import ConsultationError, check
 from thamvan.consultations.models import (
     Consultation,
-    Opinion,
     OpinionItem,
     State,
 )
 from thamvan.consultations.services._common import (
-    NO_CONCLUSIONS,
-    NO_SUBMITTED_OPINION,
     STALE_SYNTHESIS,
-    ConsultationError,
     _agency_users,
     _audit,
     _chair_users,
@@ -27,27 +23,15 @@ from thamvan.consultations.services._common import (
     _notify,
     _panel_users,
     _record,
-    _require,
-    _require_state,
     _secretariat_users,
 )
 from thamvan.search.normalize import nfc
 
 
-def can_synthesize(user: User, consultation: Consultation) -> bool:
-    return access.is_chair(user, consultation) or access.is_secretariat(user, consultation)
-
-
 @transaction.atomic
 def consultation_start_synthesis(*, actor: User, consultation: Consultation) -> Consultation:
-    _require(can_synthesize(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.IN_REVIEW)
-    _require(
-        consultation.opinions.filter(state=Opinion.Status.SUBMITTED).exists(),
-        NO_SUBMITTED_OPINION,
-        "opinions",
-    )
+    check("start_synthesis", actor, consultation)
     _record(consultation, actor, "synthesis_started", State.SYNTHESIZING)
     _notify(
         [*_chair_users(consultation), *_secretariat_users(consultation)],
@@ -69,8 +53,7 @@ def synthesis_save(
     recommendations: str,
     topics: dict[int, str] | None = None,
 ) -> Consultation:
-    _require(can_synthesize(actor, consultation))
-    _require_state(consultation, State.SYNTHESIZING)
+    check("synthesize", actor, consultation)
     updated = Consultation.objects.filter(
         pk=consultation.pk, synthesis_lock_version=lock_version, state=State.SYNTHESIZING
     ).update(
@@ -107,11 +90,9 @@ def consultation_issue_report(
 ) -> Consultation:
     from thamvan.documents.services import documents_generate
 
-    _require(access.is_secretariat(actor, consultation))
     _lock(consultation)
-    _require_state(consultation, State.SYNTHESIZING)
     consultation.refresh_from_db(fields=["conclusions"])
-    _require(bool(consultation.conclusions.strip()), NO_CONCLUSIONS, "conclusions")
+    check("issue_report", actor, consultation)
     consultation.report_number = nfc(report_number).strip()
     consultation.reported_at = timezone.now()
     consultation.save(update_fields=["report_number", "reported_at"])

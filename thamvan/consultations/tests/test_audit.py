@@ -11,12 +11,12 @@ from django.urls import reverse
 
 from thamvan.audit.models import AuditEntry
 from thamvan.audit.services import Action
+from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Invitation, Opinion, Response
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
-from thamvan.consultations.services._common import ConsultationError
 from thamvan.core.tests.samples import pdf_bytes
 
 pytestmark = pytest.mark.django_db

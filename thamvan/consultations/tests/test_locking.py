@@ -9,13 +9,14 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import escape
 
+from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Response
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.services import synthesis as synthesis_services
-from thamvan.consultations.services._common import INVITATION_CLOSED, ConsultationError
+from thamvan.consultations.services._common import INVITATION_CLOSED
 from thamvan.core.locking import CONFLICT_MESSAGE, EditConflict
 
 pytestmark = pytest.mark.django_db

@@ -9,13 +9,13 @@ from django.core import mail
 from django.utils import timezone
 
 from thamvan.consultations.deadlines import add_days
+from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Invitation, Opinion, State, Transition
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.services import synthesis as synthesis_services
-from thamvan.consultations.services._common import ConsultationError
 from thamvan.documents.models import GeneratedDocument
 from thamvan.dossiers.tests.factories import DossierVersionFactory
 from thamvan.notifications.models import Notification

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
+from thamvan.consultations.lifecycle import NO_CHAIR
 from thamvan.consultations.models import Consultation, State
+from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.factories import ConsultationFactory
 from thamvan.dossiers.models import Confidentiality
 from thamvan.dossiers.tests.factories import DossierFactory, DossierVersionFactory
@@ -182,3 +188,49 @@ def test_the_list_shows_an_expert_only_their_panels(
     body = as_user(expert_user).get(reverse("consultations:list")).content.decode()
     assert world.consultation.title in body
     assert other.title not in body
+
+
+def _panel_without_chair(world, officer, secretariat):
+    """A panel forming with one accepted member and no chair yet."""
+    world.advance("accepted", officer=officer, secretariat=secretariat)
+    [invitation] = panel_services.invitations_send(
+        actor=secretariat,
+        consultation=world.consultation,
+        picks=[panel_services.Pick(expert=world.expert)],
+    )
+    user, _expert = world.members[0]
+    panel_services.invitation_accept(
+        actor=user, invitation=invitation, declared=True, statement="Không có."
+    )
+    return invitation
+
+
+def test_start_review_is_shown_disabled_with_its_reason_until_a_chair_is_designated(
+    as_user, api_client, world, officer, secretariat
+):
+    invitation = _panel_without_chair(world, officer, secretariat)
+    response = as_user(secretariat).get(_detail(world.consultation))
+    body = response.content.decode()
+    with translation.override(response.headers["Content-Language"]):
+        message = escape(str(NO_CHAIR))
+    assert re.search(r'<button type="button"[^>]*data-action="start_review"[^>]*disabled', body)
+    assert message in body
+    api = api_client(secretariat).get(f"/api/v1/consultations/{world.consultation.pk}")
+    assert "start_review" not in api.json()["actions"]
+
+    panel_services.panel_set_chair(
+        actor=secretariat, consultation=world.consultation, invitation=invitation
+    )
+    body = as_user(secretariat).get(_detail(world.consultation)).content.decode()
+    assert re.search(r'<button type="submit"[^>]*data-action="start_review"', body)
+    assert message not in body
+    api = api_client(secretariat).get(f"/api/v1/consultations/{world.consultation.pk}")
+    assert "start_review" in api.json()["actions"]
+
+
+def test_the_agency_sees_no_start_review_at_all(as_user, world, officer, secretariat):
+    _panel_without_chair(world, officer, secretariat)
+    body = as_user(officer).get(_detail(world.consultation)).content.decode()
+    assert 'data-action="start_review"' not in body
+    assert 'data-action="withdraw"' not in body  # behind the reason form
+    assert 'value="withdraw"' in body

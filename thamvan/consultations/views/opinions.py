@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from thamvan import audit
 from thamvan.audit.services import Action
-from thamvan.consultations import access
+from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import (
     AttachmentForm,
     ItemForm,
@@ -26,9 +26,9 @@ from thamvan.consultations.forms import (
     OpinionForm,
     error_text,
 )
+from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
 from thamvan.consultations.services import opinions as opinion_services
-from thamvan.consultations.services._common import ConsultationError
 from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
@@ -293,7 +293,7 @@ def opinion_detail(request: AuthedRequest, pk: int, opinion_pk: int) -> Template
             and opinion.expert.user_id == request.user.pk
             and opinion.is_submitted
             and opinion.is_current
-            and consultation.state == "in_review",
+            and lifecycle.can("write_opinion", request.user, consultation),
             "map_config": _map_config(),
         },
     )
@@ -327,7 +327,7 @@ def attachment_download(
 @require_http_methods(["GET", "POST"])
 def opinion_record(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_secretariat(request.user, consultation):
+    if not lifecycle.may("record_opinion", request.user, consultation):
         raise PermissionDenied
     experts = consultation.invitations.filter(state=Invitation.Status.ACCEPTED).values("expert_id")
     from thamvan.experts.models import Expert

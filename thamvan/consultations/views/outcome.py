@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from thamvan.consultations import access
+from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import (
     ReportForm,
     ResponseForm,
@@ -22,10 +22,10 @@ from thamvan.consultations.forms import (
     SynthesisForm,
     error_text,
 )
-from thamvan.consultations.models import Consultation, OpinionItem, Response, State
+from thamvan.consultations.lifecycle import ConsultationError
+from thamvan.consultations.models import Consultation, OpinionItem, Response
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import synthesis as synthesis_services
-from thamvan.consultations.services._common import ConsultationError
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict
@@ -61,7 +61,7 @@ def _group(items: list[OpinionItem], by: str) -> list[tuple[str, list[OpinionIte
 @require_http_methods(["GET", "POST"])
 def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not synthesis_services.can_synthesize(request.user, consultation):
+    if not lifecycle.may("synthesize", request.user, consultation):
         raise PermissionDenied
     items = list(_items(consultation))
     form = SynthesisForm(
@@ -73,7 +73,7 @@ def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
             "recommendations": consultation.recommendations,
         },
     )
-    editable = consultation.state == State.SYNTHESIZING
+    editable = lifecycle.can("synthesize", request.user, consultation)
     if request.method == "POST" and form.is_valid():
         topics = {
             item.pk: request.POST.get(f"topic_{item.pk}", item.topic)
@@ -109,7 +109,7 @@ def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
             "groupings": GROUPINGS,
             "editable": editable,
             "report_form": ReportForm(),
-            "can_issue": editable and access.is_secretariat(request.user, consultation),
+            "can_issue": lifecycle.can("issue_report", request.user, consultation),
         },
     )
 
@@ -118,7 +118,7 @@ def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_secretariat(request.user, consultation):
+    if not lifecycle.may("issue_report", request.user, consultation):
         raise PermissionDenied
     form = ReportForm(request.POST)
     if not form.is_valid():
@@ -146,7 +146,7 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
     if not access.can_read_documents(request.user, consultation):
         raise PermissionDenied
-    can_answer = access.can_answer_responses(request.user, consultation)
+    can_answer = lifecycle.can("answer", request.user, consultation)
     items = list(_items(consultation))
     errors: dict[int, Any] = {}
     if request.method == "POST":

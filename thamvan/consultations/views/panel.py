@@ -11,11 +11,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from thamvan.consultations import access
+from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import DeclarationForm, ReasonForm
-from thamvan.consultations.models import Consultation, State
+from thamvan.consultations.lifecycle import ConsultationError
+from thamvan.consultations.models import Consultation
 from thamvan.consultations.services import panel as panel_services
-from thamvan.consultations.services._common import ConsultationError
 from thamvan.consultations.services.panel import Pick
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
@@ -80,8 +80,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
             ),
             "errors": errors,
             "chosen": set(request.POST.getlist("expert")),
-            "can_invite": consultation.state
-            in (State.ACCEPTED, State.PANEL_FORMING, State.IN_REVIEW),
+            "can_invite": lifecycle.can("invite", request.user, consultation),
         },
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,21 +11,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_stubs_ext import StrPromise
 
-from thamvan.consultations import access
+from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import (
     ConsultationFilterForm,
     ConsultationForm,
     ReasonForm,
 )
-from thamvan.consultations.models import Consultation, State
-from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.lifecycle import ConsultationError
+from thamvan.consultations.models import Consultation
 from thamvan.consultations.services import requests as request_services
-from thamvan.consultations.services import synthesis as synthesis_services
-from thamvan.consultations.services._common import WITHDRAWABLE, ConsultationError
+from thamvan.consultations.services.transitions import SERVICES, transition_take
 from thamvan.core.http import AuthedRequest
 from thamvan.core.locking import EditConflict, show_conflict
 from thamvan.core.pagination import paginate, query_without_page
@@ -106,7 +102,7 @@ def consultation_create(request: AuthedRequest, dossier_pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def consultation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_agency(request.user, consultation) or consultation.state != State.DRAFT:
+    if not lifecycle.can("edit", request.user, consultation):
         raise PermissionDenied
     form = ConsultationForm(
         request.POST or None, instance=consultation, dossier=consultation.dossier
@@ -127,26 +123,6 @@ def consultation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "consultations/form.html",
         {"form": form, "dossier": consultation.dossier, "consultation": consultation},
     )
-
-
-def allowed_actions(user: Any, consultation: Consultation) -> list[str]:
-    """The lifecycle buttons to show; the services check again."""
-    state = consultation.state
-    agency = access.acts_for_agency(user, consultation)
-    secretariat = access.is_secretariat(user, consultation)
-    chair = access.is_chair(user, consultation)
-    actions = []
-    if agency and state == State.DRAFT:
-        actions += ["send"]
-    if secretariat and state == State.SENT:
-        actions += ["accept", "return"]
-    if secretariat and state == State.PANEL_FORMING:
-        actions += ["start_review"]
-    if (secretariat or chair) and state == State.IN_REVIEW:
-        actions += ["start_synthesis"]
-    if agency and state in WITHDRAWABLE:
-        actions += ["withdraw"]
-    return actions
 
 
 @login_required
@@ -170,7 +146,8 @@ def consultation_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
         "invitations": access.invitations_visible_to(user, consultation).select_related("expert"),
         "my_invitation": invitation,
         "opinions": opinions,
-        "actions": allowed_actions(user, consultation),
+        "actions": lifecycle.available_actions(user, consultation),
+        "can": lifecycle.allowed(user, consultation),
         "is_agency": access.is_agency(user, consultation),
         "is_secretariat": access.is_secretariat(user, consultation),
         "is_member": access.is_member(user, consultation),
@@ -184,62 +161,29 @@ def consultation_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
     return TemplateResponse(request, "consultations/detail.html", context)
 
 
-TRANSITIONS: dict[str, tuple[Callable[..., Any], bool, StrPromise]] = {
-    "send": (
-        request_services.consultation_send,
-        False,
-        gettext_lazy("The consultation request was sent."),
-    ),
-    "accept": (
-        request_services.consultation_accept,
-        False,
-        gettext_lazy("The consultation request was accepted."),
-    ),
-    "return": (
-        request_services.consultation_return,
-        True,
-        gettext_lazy("The consultation request was returned."),
-    ),
-    "withdraw": (
-        request_services.consultation_withdraw,
-        True,
-        gettext_lazy("The consultation was withdrawn."),
-    ),
-    "start_review": (
-        panel_services.consultation_start_review,
-        False,
-        gettext_lazy("The review has started."),
-    ),
-    "start_synthesis": (
-        synthesis_services.consultation_start_synthesis,
-        False,
-        gettext_lazy("The synthesis has started."),
-    ),
-}
-
-
 @login_required
 @require_POST
 def consultation_transition(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if action not in TRANSITIONS:
+    if action not in SERVICES:
         raise Http404
-    service, needs_reason, success = TRANSITIONS[action]
-    kwargs: dict[str, Any] = {"actor": request.user, "consultation": consultation}
-    if needs_reason:
+    reason = ""
+    if lifecycle.ACTIONS[action].needs_reason:
         form = ReasonForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Give a reason."))
+            messages.error(request, lifecycle.REASON_REQUIRED)
             return redirect(consultation)
-        kwargs["reason"] = form.cleaned_data["reason"]
+        reason = form.cleaned_data["reason"]
     try:
-        service(**kwargs)
+        transition_take(actor=request.user, consultation=consultation, action=action, reason=reason)
     except ConsultationError as error:
         if error.code == "forbidden":
             raise PermissionDenied from error
         messages.error(request, " ".join(error.messages))
         return redirect(consultation)
-    messages.success(request, success)
+    success = lifecycle.ACTIONS[action].success
+    if success:
+        messages.success(request, success)
     return redirect(consultation)
 
 
@@ -247,7 +191,7 @@ def consultation_transition(request: AuthedRequest, pk: int, action: str) -> Htt
 @require_POST
 def consultation_new_round(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_agency(request.user, consultation):
+    if not lifecycle.may("new_round", request.user, consultation):
         raise PermissionDenied
     version = consultation.dossier.versions.order_by("-number").first()
     if version is None:
