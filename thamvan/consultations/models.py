@@ -430,7 +430,7 @@ class Invitation(models.Model):
 
 class OpinionQuerySet(models.QuerySet["Opinion"]):
     def delete(self) -> tuple[int, dict[str, int]]:
-        submitted = set(self.filter(state=Opinion.Status.SUBMITTED))
+        submitted: set[models.Model] = set(self.filter(state=Opinion.Status.SUBMITTED))
         if submitted:
             raise ProtectedError(str(OPINION_KEPT), submitted)
         return super().delete()
