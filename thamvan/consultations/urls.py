@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thamvan.consultations.views import opinions, outcome, panel, requests
+from thamvan.consultations.views import maps, opinions, outcome, panel, requests
 
 app_name = "consultations"
 
@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("<int:pk>/opinions/<int:opinion_pk>/submit/", opinions.opinion_submit, name="submit"),
     path("<int:pk>/opinions/<int:opinion_pk>/amend/", opinions.opinion_amend, name="amend"),
+    path("<int:pk>/pins.geojson", maps.pins_geojson, name="pins"),
     path("<int:pk>/synthesis/", outcome.synthesis, name="synthesis"),
     path("<int:pk>/report/", outcome.issue_report, name="issue_report"),
     path("<int:pk>/responses/", outcome.responses, name="responses"),

@@ -1,0 +1,344 @@
+"""Pinned remarks on the maps: the GeoJSON each persona gets (the blind rule kept), the
+names it carries, its query count, and the places the pages offer it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from thamvan.accounts.models import Role
+from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
+from thamvan.consultations import services
+from thamvan.consultations.maps import clean_geometry
+from thamvan.consultations.models import Consultation, Opinion, OpinionItem, State
+from thamvan.consultations.tests.conftest import World
+from thamvan.consultations.tests.factories import advance
+from thamvan.experts.tests.factories import ExpertFactory
+
+pytestmark = pytest.mark.django_db
+
+POINT = {"type": "Point", "coordinates": [105.853, 21.029]}
+LINE = {"type": "LineString", "coordinates": [[105.851, 21.027], [105.855, 21.031]]}
+AREA = {
+    "type": "Polygon",
+    "coordinates": [[[105.851, 21.027], [105.854, 21.027], [105.854, 21.030], [105.851, 21.027]]],
+}
+
+
+def _draft(user: Any, consultation: Consultation, *pins: tuple[str, Any]) -> Opinion:
+    opinion = services.opinion_start(actor=user, consultation=consultation)
+    services.opinion_save_draft(
+        actor=user,
+        opinion=opinion,
+        lock_version=opinion.lock_version,
+        verdict="conditions",
+        summary="Cơ bản nhất trí.",
+    )
+    for content, geometry in pins:
+        services.opinion_item_add(
+            actor=user,
+            opinion=opinion,
+            lock_version=opinion.lock_version,
+            content=content,
+            geometry=geometry,
+        )
+    return opinion
+
+
+def _submit(user: Any, opinion: Opinion) -> None:
+    services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
+
+
+def _item(opinion: Opinion, content: str) -> OpinionItem:
+    return opinion.items.get(content=content)
+
+
+@dataclass
+class Review:
+    """The chair submitted a point and a remark without a place; the member drafts a
+    line and an area."""
+
+    consultation: Consultation
+    world: World
+    chair_point: OpinionItem
+    member_line: OpinionItem
+    member_area: OpinionItem
+    member_opinion: Opinion
+
+
+@pytest.fixture
+def review(
+    world: World, officer: Any, secretariat: Any, expert_user: Any, other_expert_user: Any
+) -> Review:
+    consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
+    chair = _draft(
+        expert_user,
+        consultation,
+        ("Nút giao cần mở rộng.", POINT),
+        ("Bổ sung thuyết minh giao thông tĩnh.", None),
+    )
+    _submit(expert_user, chair)
+    member = _draft(
+        other_expert_user,
+        consultation,
+        ("Tuyến đường ven hồ quá hẹp.", LINE),
+        ("Khu cây xanh cần giữ lại.", AREA),
+    )
+    return Review(
+        consultation,
+        world,
+        _item(chair, "Nút giao cần mở rộng."),
+        _item(member, "Tuyến đường ven hồ quá hẹp."),
+        _item(member, "Khu cây xanh cần giữ lại."),
+        member,
+    )
+
+
+def _close(review: Review, officer: Any, secretariat: Any, other_expert_user: Any) -> None:
+    """The member submits (if not yet), the report is issued, and the round is closed."""
+    if review.member_opinion.state == Opinion.Status.DRAFT:
+        _submit(other_expert_user, review.member_opinion)
+    services.consultation_start_synthesis(actor=secretariat, consultation=review.consultation)
+    review.consultation.refresh_from_db()
+    advance(review.consultation, "reported", officer=officer, secretariat=secretariat)
+    # How a round closes is not what is tested here: only that it is closed.
+    Consultation.objects.filter(pk=review.consultation.pk).update(
+        state=State.CLOSED, closed_at=timezone.now()
+    )
+
+
+def _stranger(orgs: Any) -> Any:
+    """An expert of the association who is on no panel."""
+    user = UserFactory.create(full_name="Hồ Ngọc Lan", email="stranger@example.vn")
+    MembershipFactory.create(user=user, organization=orgs.association, role=Role.EXPERT)
+    ExpertFactory.create(user=user, full_name="Hồ Ngọc Lan")
+    return user
+
+
+def _geojson(client: Any, consultation: Consultation) -> Any:
+    return client.get(reverse("consultations:pins", args=[consultation.pk]))
+
+
+def _pins(client: Any, consultation: Consultation) -> dict[int, dict[str, Any]]:
+    response = _geojson(client, consultation)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    data = response.json()
+    assert data["type"] == "FeatureCollection"
+    return {feature["id"]: feature for feature in data["features"]}
+
+
+# --- Who gets which pins ---------------------------------------------------------------
+
+
+def test_before_submitting_a_member_sees_only_the_own_pins_and_the_chair_only_submitted_ones(
+    review: Review, as_user: Any, expert_user: Any, other_expert_user: Any, secretariat: Any
+) -> None:
+    member = _pins(as_user(other_expert_user), review.consultation)
+    assert set(member) == {review.member_line.pk, review.member_area.pk}
+    assert all(f["properties"]["draft"] for f in member.values())
+    # Nobody else sees a draft; the chair's remark without a place is no pin.
+    assert set(_pins(as_user(expert_user), review.consultation)) == {review.chair_point.pk}
+    assert set(_pins(as_user(secretariat), review.consultation)) == {review.chair_point.pk}
+
+
+def test_after_submitting_a_member_sees_the_panels_pins(
+    review: Review, as_user: Any, expert_user: Any, other_expert_user: Any
+) -> None:
+    _submit(other_expert_user, review.member_opinion)
+    everything = {review.chair_point.pk, review.member_line.pk, review.member_area.pk}
+    assert set(_pins(as_user(other_expert_user), review.consultation)) == everything
+    assert set(_pins(as_user(expert_user), review.consultation)) == everything
+
+
+def test_without_blind_review_a_member_sees_the_submitted_pins_before_submitting(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    Consultation.objects.filter(pk=review.consultation.pk).update(blind_review=False)
+    assert set(_pins(as_user(other_expert_user), review.consultation)) == {
+        review.chair_point.pk,
+        review.member_line.pk,
+        review.member_area.pk,
+    }
+
+
+@pytest.mark.parametrize("persona", ["stranger", "outsider", "other_officer"])
+def test_those_who_do_not_read_the_consultation_get_404(
+    review: Review, as_user: Any, orgs: Any, outsider: Any, other_officer: Any, persona: str
+) -> None:
+    user = {"stranger": _stranger(orgs), "outsider": outsider, "other_officer": other_officer}
+    response = _geojson(as_user(user[persona]), review.consultation)
+    assert response.status_code == 404
+    assert "Nút giao" not in response.content.decode()
+
+
+def test_the_lead_agency_and_leadership_see_the_pins_once_the_round_is_closed(
+    review: Review,
+    as_user: Any,
+    officer: Any,
+    leadership: Any,
+    secretariat: Any,
+    other_expert_user: Any,
+) -> None:
+    for user in (officer, leadership):
+        assert _pins(as_user(user), review.consultation) == {}
+    _close(review, officer, secretariat, other_expert_user)
+    everything = {review.chair_point.pk, review.member_line.pk, review.member_area.pk}
+    for user in (officer, leadership):
+        pins = _pins(as_user(user), review.consultation)
+        assert set(pins) == everything
+        assert not any(f["properties"]["draft"] for f in pins.values())
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(review: Review, client: Any) -> None:
+    response = _geojson(client, review.consultation)
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_superseded_revision_is_not_pinned_beside_the_one_that_replaced_it(
+    review: Review, as_user: Any, expert_user: Any, secretariat: Any
+) -> None:
+    first = review.chair_point.opinion
+    amendment = services.opinion_amend(actor=expert_user, opinion=first)
+    _submit(expert_user, amendment)
+    replacement = _item(amendment, "Nút giao cần mở rộng.")
+    assert set(_pins(as_user(secretariat), review.consultation)) == {replacement.pk}
+
+
+# --- What a pin says -------------------------------------------------------------------
+
+
+def test_a_pin_carries_its_shape_number_excerpt_and_the_link_to_its_row(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    pins = _pins(as_user(other_expert_user), review.consultation)
+    line, area = pins[review.member_line.pk], pins[review.member_area.pk]
+    assert line["geometry"] == LINE and area["geometry"] == AREA
+    assert (line["properties"]["kind"], area["properties"]["kind"]) == ("line", "area")
+    assert line["properties"]["number"] == 1
+    assert line["properties"]["label"] == _("Remark %(number)s") % {"number": 1}
+    assert line["properties"]["excerpt"] == "Tuyến đường ven hồ quá hẹp."
+    opinion_page = reverse(
+        "consultations:opinion_detail",
+        args=[review.consultation.pk, review.member_opinion.pk],
+    )
+    assert line["properties"]["url"] == f"{opinion_page}#item-{review.member_line.pk}"
+    assert line["properties"]["anchor"] == f"item-{review.member_line.pk}"
+
+
+def test_the_author_is_named_only_to_those_who_may_see_the_panels_names(
+    review: Review,
+    as_user: Any,
+    expert_user: Any,
+    other_expert_user: Any,
+    officer: Any,
+    secretariat: Any,
+) -> None:
+    _submit(other_expert_user, review.member_opinion)
+    chair_name = review.world.expert.titled_name
+    member_name = review.world.other_expert.titled_name
+
+    def author(user: Any, item: OpinionItem) -> str | None:
+        return _pins(as_user(user), review.consultation)[item.pk]["properties"]["author"]
+
+    # Before the report the chair and the secretariat know the panel; a member knows
+    # only themself (invitations_visible_to).
+    assert author(expert_user, review.member_line) == member_name
+    assert author(secretariat, review.member_line) == member_name
+    assert author(other_expert_user, review.member_line) == member_name
+    assert author(other_expert_user, review.chair_point) is None
+    # The issued report names the authors to those who read it.
+    _close(review, officer, secretariat, other_expert_user)
+    assert author(officer, review.chair_point) == chair_name
+    assert author(other_expert_user, review.chair_point) == chair_name
+
+
+def test_text_is_sent_as_data_not_markup(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    OpinionItem.objects.filter(pk=review.member_line.pk).update(
+        content="<img src=x onerror=alert(1)> " + "rất dài " * 40
+    )
+    excerpt = _pins(as_user(other_expert_user), review.consultation)[review.member_line.pk][
+        "properties"
+    ]["excerpt"]
+    # The popup puts it in textContent; here it stays as typed, only shortened.
+    assert excerpt.startswith("<img src=x onerror=alert(1)>") and excerpt.endswith("…")
+    assert len(excerpt) <= 160
+
+
+def test_a_malformed_place_is_left_out_and_the_other_pins_still_come(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    OpinionItem.objects.filter(pk=review.member_line.pk).update(
+        geometry={"type": "LineString", "coordinates": [["105.8", "21.0"], [1]]}
+    )
+    assert set(_pins(as_user(other_expert_user), review.consultation)) == {review.member_area.pk}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "POINT(105 21)",
+        {"type": "Circle", "coordinates": [105.8, 21.0]},
+        {"type": "Point", "coordinates": []},
+        {"type": "Point", "coordinates": [105.8]},
+        {"type": "Point", "coordinates": [True, False]},
+        {"type": "Point", "coordinates": [205.8, 21.0]},
+        {"type": "Point", "coordinates": [float("nan"), 21.0]},
+        {"type": "LineString", "coordinates": [[105.8, 21.0]]},
+        {"type": "Polygon", "coordinates": [[[105.8, 21.0], [105.9, 21.0], [105.8, 21.0]]]},
+        {"type": "Polygon", "coordinates": []},
+        {"type": "Polygon", "coordinates": [AREA["coordinates"][0], "ring"]},
+    ],
+)
+def test_a_geometry_leaflet_cannot_draw_is_refused(value: Any) -> None:
+    assert clean_geometry(value) is None
+
+
+def test_a_well_formed_geometry_is_kept_without_its_altitude() -> None:
+    assert clean_geometry({"type": "Point", "coordinates": [105.8, 21, 12.5]}) == {
+        "type": "Point",
+        "coordinates": [105.8, 21.0],
+    }
+    assert clean_geometry(AREA) == AREA
+
+
+# --- Cost ------------------------------------------------------------------------------
+
+
+def test_the_number_of_queries_does_not_grow_with_the_pins(
+    world: World,
+    officer: Any,
+    secretariat: Any,
+    expert_user: Any,
+    as_user: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
+    opinion = _draft(expert_user, consultation, ("Điểm 0", POINT))
+    _submit(expert_user, opinion)
+    client = as_user(secretariat)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            _pins(client, consultation)
+        return len(queries)
+
+    few = count()
+    OpinionItem.objects.bulk_create(
+        OpinionItem(opinion=opinion, order=n, content=f"Điểm {n}", geometry=geometry)
+        for n, geometry in enumerate([POINT, LINE, AREA] * 20, start=2)
+    )
+    assert len(_pins(client, consultation)) == 61
+    assert count() == few
+    with django_assert_max_num_queries(12):
+        _pins(client, consultation)
