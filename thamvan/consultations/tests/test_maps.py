@@ -3,6 +3,8 @@ names it carries, its query count, and the places the pages offer it."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ from thamvan.consultations.maps import clean_geometry
 from thamvan.consultations.models import Consultation, Opinion, OpinionItem, State
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import advance
+from thamvan.dossiers.tests.factories import HANOI_POLYGON
 from thamvan.experts.tests.factories import ExpertFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +66,7 @@ def _item(opinion: Opinion, content: str) -> OpinionItem:
 @dataclass
 class Review:
     """The chair submitted a point and a remark without a place; the member drafts a
-    line and an area."""
+    line and an area; a third member stays silent."""
 
     consultation: Consultation
     world: World
@@ -71,12 +74,20 @@ class Review:
     member_line: OpinionItem
     member_area: OpinionItem
     member_opinion: Opinion
+    silent: Any
 
 
 @pytest.fixture
 def review(
-    world: World, officer: Any, secretariat: Any, expert_user: Any, other_expert_user: Any
+    world: World,
+    orgs: Any,
+    officer: Any,
+    secretariat: Any,
+    expert_user: Any,
+    other_expert_user: Any,
 ) -> Review:
+    silent = _expert(orgs, "Đặng Minh Tuấn", "silent@example.vn")
+    world.members.append((silent, silent.expert_profile))
     consultation = world.advance("in_review", officer=officer, secretariat=secretariat)
     chair = _draft(
         expert_user,
@@ -98,6 +109,7 @@ def review(
         _item(member, "Tuyến đường ven hồ quá hẹp."),
         _item(member, "Khu cây xanh cần giữ lại."),
         member,
+        silent,
     )
 
 
@@ -114,12 +126,16 @@ def _close(review: Review, officer: Any, secretariat: Any, other_expert_user: An
     )
 
 
-def _stranger(orgs: Any) -> Any:
-    """An expert of the association who is on no panel."""
-    user = UserFactory.create(full_name="Hồ Ngọc Lan", email="stranger@example.vn")
+def _expert(orgs: Any, name: str, email: str) -> Any:
+    """An expert of the association with a registry profile, on no panel yet."""
+    user = UserFactory.create(full_name=name, email=email)
     MembershipFactory.create(user=user, organization=orgs.association, role=Role.EXPERT)
-    ExpertFactory.create(user=user, full_name="Hồ Ngọc Lan")
+    ExpertFactory.create(user=user, full_name=name)
     return user
+
+
+def _stranger(orgs: Any) -> Any:
+    return _expert(orgs, "Hồ Ngọc Lan", "stranger@example.vn")
 
 
 def _geojson(client: Any, consultation: Consultation) -> Any:
@@ -342,3 +358,130 @@ def test_the_number_of_queries_does_not_grow_with_the_pins(
     assert count() == few
     with django_assert_max_num_queries(12):
         _pins(client, consultation)
+
+
+# --- The pages -------------------------------------------------------------------------
+
+
+def _page(client: Any, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return str(response.content.decode())
+
+
+def _embedded(page: str, element_id: str) -> Any:
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page)
+    return json.loads(match.group(1)) if match else None
+
+
+def test_the_consultation_page_maps_the_boundary_and_fetches_the_pins(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    page = _page(as_user(other_expert_user), review.consultation.get_absolute_url())
+    pins_url = reverse("consultations:pins", args=[review.consultation.pk])
+    assert f'data-pins-url="{pins_url}"' in page and "js/pins-map.js" in page
+    assert _embedded(page, "pins-map-boundary") == HANOI_POLYGON
+
+
+def test_the_synthesis_lists_each_pinned_remark_with_an_anchor_and_a_link_to_its_pin(
+    review: Review, as_user: Any, expert_user: Any, secretariat: Any, other_expert_user: Any
+) -> None:
+    _submit(other_expert_user, review.member_opinion)
+    services.consultation_start_synthesis(actor=secretariat, consultation=review.consultation)
+    page = _page(
+        as_user(expert_user), reverse("consultations:synthesis", args=[review.consultation.pk])
+    )
+    assert reverse("consultations:pins", args=[review.consultation.pk]) in page
+    for item, place in (
+        (review.chair_point, "Place on the map: point"),
+        (review.member_line, "Place on the map: line"),
+        (review.member_area, "Place on the map: area"),
+    ):
+        assert f'id="item-{item.pk}"' in page and f'href="#pin-{item.pk}"' in page
+        assert _(place) in page
+    assert ">Point<" not in page
+
+
+def test_an_opinion_describes_its_place_and_links_to_the_pin_on_the_consultation_map(
+    review: Review, as_user: Any, expert_user: Any
+) -> None:
+    opinion = review.chair_point.opinion
+    page = _page(
+        as_user(expert_user),
+        reverse("consultations:opinion_detail", args=[review.consultation.pk, opinion.pk]),
+    )
+    pin = f"{review.consultation.get_absolute_url()}#pin-{review.chair_point.pk}"
+    assert f'href="{pin}"' in page and _("Show on the map") in page
+    assert _("Place on the map: point") in page and ": Point" not in page
+    assert f'id="item-{review.chair_point.pk}"' in page
+
+
+def test_a_superseded_revision_offers_no_link_to_a_pin_it_no_longer_has(
+    review: Review, as_user: Any, expert_user: Any
+) -> None:
+    first = review.chair_point.opinion
+    _submit(expert_user, services.opinion_amend(actor=expert_user, opinion=first))
+    page = _page(
+        as_user(expert_user),
+        reverse("consultations:opinion_detail", args=[review.consultation.pk, first.pk]),
+    )
+    assert _("Place on the map: point") in page and "#pin-" not in page
+
+
+def _dossier_pins(client: Any, review: Review) -> set[int] | None:
+    page = _page(client, review.consultation.dossier.get_absolute_url())
+    pins = _embedded(page, "pins-map-pins")
+    if pins is None:
+        assert "data-pins-map" not in page
+        return None
+    return {feature["id"] for feature in pins["features"]}
+
+
+def test_the_dossier_page_shows_the_pins_of_closed_rounds_only_to_those_who_may_read_them(
+    review: Review,
+    orgs: Any,
+    as_user: Any,
+    officer: Any,
+    leadership: Any,
+    secretariat: Any,
+    expert_user: Any,
+    other_expert_user: Any,
+) -> None:
+    pending = _expert(orgs, "Bùi Thanh Hương", "pending@example.vn")
+    services.invitations_send(
+        actor=secretariat,
+        consultation=review.consultation,
+        picks=[services.Pick(expert=pending.expert_profile)],
+    )
+    _submit(other_expert_user, review.member_opinion)
+    everything = {review.chair_point.pk, review.member_line.pk, review.member_area.pk}
+    # Not before the round is closed, not even to the lead agency.
+    assert _dossier_pins(as_user(officer), review) is None
+    assert _dossier_pins(as_user(expert_user), review) is None
+    _close(review, officer, secretariat, other_expert_user)
+    for user in (officer, leadership, secretariat, expert_user, other_expert_user):
+        assert _dossier_pins(as_user(user), review) == everything, user
+    # Blind review outlives the round: a member who never submitted reads no other
+    # opinion, and an expert who never joined the panel none at all.
+    assert _dossier_pins(as_user(review.silent), review) is None
+    assert _dossier_pins(as_user(pending), review) is None
+
+
+def test_the_dossier_page_reads_many_pins_in_the_same_number_of_queries(
+    review: Review, as_user: Any, officer: Any, secretariat: Any, other_expert_user: Any
+) -> None:
+    _close(review, officer, secretariat, other_expert_user)
+    client = as_user(officer)
+    url = review.consultation.dossier.get_absolute_url()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = count()
+    OpinionItem.objects.bulk_create(
+        OpinionItem(opinion=review.member_opinion, order=n, content=f"Điểm {n}", geometry=POINT)
+        for n in range(3, 43)
+    )
+    assert count() == few
