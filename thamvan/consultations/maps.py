@@ -126,9 +126,9 @@ def clean_geometry(value: Any) -> dict[str, Any] | None:
     elif kind == "LineString":
         cleaned = _positions(coordinates, at_least=2)
     else:
-        rings = coordinates if isinstance(coordinates, list) and coordinates else None
-        cleaned = rings and [_positions(ring, at_least=4) for ring in rings]
-        if cleaned and not all(cleaned):
+        rings = coordinates if isinstance(coordinates, list) else []
+        cleaned = [_positions(ring, at_least=4) for ring in rings]
+        if not all(cleaned):
             cleaned = None
     return {"type": kind, "coordinates": cleaned} if cleaned else None
 
@@ -148,4 +148,5 @@ def _positions(value: Any, *, at_least: int) -> list[list[float]] | None:
     if not isinstance(value, list) or len(value) < at_least:
         return None
     positions = [_position(p) for p in value]
-    return positions if all(positions) else None  # type: ignore[return-value]
+    cleaned = [p for p in positions if p is not None]
+    return cleaned if len(cleaned) == len(positions) else None
