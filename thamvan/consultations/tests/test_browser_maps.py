@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from thamvan.consultations import services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.test_maps import AREA, LINE, POINT, _draft, _submit
 
@@ -33,7 +33,7 @@ def test_the_synthesis_map_shows_every_pin_with_a_popup_linking_to_its_remark(
         ("Khu cây xanh cần giữ lại.", AREA),
     )
     _submit(other_expert_user, member)
-    services.consultation_start_synthesis(actor=secretariat, consultation=consultation)
+    synthesis_services.consultation_start_synthesis(actor=secretariat, consultation=consultation)
     point = chair.items.get()
     line, area = member.items.order_by("order")
 

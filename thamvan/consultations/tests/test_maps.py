@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from thamvan.accounts.models import Role
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
-from thamvan.consultations import services
 from thamvan.consultations.maps import clean_geometry
 from thamvan.consultations.models import Consultation, Opinion, OpinionItem, State
+from thamvan.consultations.services import opinions as opinions_services
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import advance
 from thamvan.dossiers.tests.factories import HANOI_POLYGON
@@ -36,8 +38,8 @@ AREA = {
 
 
 def _draft(user: Any, consultation: Consultation, *pins: tuple[str, Any]) -> Opinion:
-    opinion = services.opinion_start(actor=user, consultation=consultation)
-    services.opinion_save_draft(
+    opinion = opinions_services.opinion_start(actor=user, consultation=consultation)
+    opinions_services.opinion_save_draft(
         actor=user,
         opinion=opinion,
         lock_version=opinion.lock_version,
@@ -45,7 +47,7 @@ def _draft(user: Any, consultation: Consultation, *pins: tuple[str, Any]) -> Opi
         summary="Cơ bản nhất trí.",
     )
     for content, geometry in pins:
-        services.opinion_item_add(
+        opinions_services.opinion_item_add(
             actor=user,
             opinion=opinion,
             lock_version=opinion.lock_version,
@@ -56,7 +58,7 @@ def _draft(user: Any, consultation: Consultation, *pins: tuple[str, Any]) -> Opi
 
 
 def _submit(user: Any, opinion: Opinion) -> None:
-    services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
+    opinions_services.opinion_submit(actor=user, opinion=opinion, lock_version=opinion.lock_version)
 
 
 def _item(opinion: Opinion, content: str) -> OpinionItem:
@@ -117,7 +119,9 @@ def _close(review: Review, officer: Any, secretariat: Any, other_expert_user: An
     """The member submits (if not yet), the report is issued, and the round is closed."""
     if review.member_opinion.state == Opinion.Status.DRAFT:
         _submit(other_expert_user, review.member_opinion)
-    services.consultation_start_synthesis(actor=secretariat, consultation=review.consultation)
+    synthesis_services.consultation_start_synthesis(
+        actor=secretariat, consultation=review.consultation
+    )
     review.consultation.refresh_from_db()
     advance(review.consultation, "reported", officer=officer, secretariat=secretariat)
     # How a round closes is not what is tested here: only that it is closed.
@@ -222,7 +226,7 @@ def test_a_superseded_revision_is_not_pinned_beside_the_one_that_replaced_it(
     review: Review, as_user: Any, expert_user: Any, secretariat: Any
 ) -> None:
     first = review.chair_point.opinion
-    amendment = services.opinion_amend(actor=expert_user, opinion=first)
+    amendment = opinions_services.opinion_amend(actor=expert_user, opinion=first)
     _submit(expert_user, amendment)
     replacement = _item(amendment, "Nút giao cần mở rộng.")
     assert set(_pins(as_user(secretariat), review.consultation)) == {replacement.pk}
@@ -387,7 +391,9 @@ def test_the_synthesis_lists_each_pinned_remark_with_an_anchor_and_a_link_to_its
     review: Review, as_user: Any, expert_user: Any, secretariat: Any, other_expert_user: Any
 ) -> None:
     _submit(other_expert_user, review.member_opinion)
-    services.consultation_start_synthesis(actor=secretariat, consultation=review.consultation)
+    synthesis_services.consultation_start_synthesis(
+        actor=secretariat, consultation=review.consultation
+    )
     page = _page(
         as_user(expert_user), reverse("consultations:synthesis", args=[review.consultation.pk])
     )
@@ -420,7 +426,7 @@ def test_a_superseded_revision_offers_no_link_to_a_pin_it_no_longer_has(
     review: Review, as_user: Any, expert_user: Any
 ) -> None:
     first = review.chair_point.opinion
-    _submit(expert_user, services.opinion_amend(actor=expert_user, opinion=first))
+    _submit(expert_user, opinions_services.opinion_amend(actor=expert_user, opinion=first))
     page = _page(
         as_user(expert_user),
         reverse("consultations:opinion_detail", args=[review.consultation.pk, first.pk]),
@@ -448,10 +454,10 @@ def test_the_dossier_page_shows_the_pins_of_closed_rounds_only_to_those_who_may_
     other_expert_user: Any,
 ) -> None:
     pending = _expert(orgs, "Bùi Thanh Hương", "pending@example.vn")
-    services.invitations_send(
+    panel_services.invitations_send(
         actor=secretariat,
         consultation=review.consultation,
-        picks=[services.Pick(expert=pending.expert_profile)],
+        picks=[panel_services.Pick(expert=pending.expert_profile)],
     )
     _submit(other_expert_user, review.member_opinion)
     everything = {review.chair_point.pk, review.member_line.pk, review.member_area.pk}
