@@ -86,7 +86,8 @@ def consultation_performance_figures(scope: Scope) -> FigureGroup:
             _("Median days from request to report"),
             round(statistics.median(days), 1) if days else None,
             link,
-            unit=f" {_('days')}",
+            # Not an f-string: gettext cannot extract a string from inside one.
+            unit=" " + _("days"),
             is_count=False,
         )
     )

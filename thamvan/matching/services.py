@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -286,7 +287,8 @@ def recommend_panel(consultation: Consultation, *, limit: int | None = 50) -> Pa
             parts.append(_("covers %(specialties)s") % {"specialties": ", ".join(covers)})
         if row.senior:
             parts.append(_("senior"))
-        parts.append(_("affinity %(score).2f") % {"score": row.score})
+        # Localised here: "%.2f" inside a message would print "0.71", not "0,71".
+        parts.append(_("affinity %(score)s") % {"score": number_format(row.score, 2)})
         parts.append(_open_panels_words(row.open_panels))
         ranked.append(
             RankedRow(
