@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrPromise
 
 from thamvan.accounts.models import User
@@ -121,7 +122,7 @@ _ACTIONS = (
     ),
     Action(
         "accept",
-        _("Accept"),
+        pgettext_lazy("request", "Accept"),
         _states(State.SENT),
         access.is_secretariat,
         to_state=State.ACCEPTED,

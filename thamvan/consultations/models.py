@@ -17,6 +17,7 @@ from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
@@ -66,7 +67,7 @@ class DeadlineRule(models.Model):
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("request", "Accepted")
     RETURNED = "returned", _("Returned")
     PANEL_FORMING = "panel_forming", _("Forming the panel")
     IN_REVIEW = "in_review", _("In review")
@@ -368,7 +369,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 class Invitation(models.Model):
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
 
@@ -412,8 +413,8 @@ class Invitation(models.Model):
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("invitation")
-        verbose_name_plural = _("invitations")
+        verbose_name = pgettext_lazy("invitation", "invitation")
+        verbose_name_plural = pgettext_lazy("invitation", "invitations")
         ordering = ["consultation", "-is_chair", "invited_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -685,7 +686,7 @@ class Response(Versioned):
     """
 
     class Result(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("response", "Accepted")
         PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
         NOT_ACCEPTED = "not_accepted", _("Explained, not accepted")
 
@@ -699,9 +700,11 @@ class Response(Versioned):
         on_delete=models.SET_NULL,
         null=True,
         related_name="+",
-        verbose_name=_("answered by"),
+        verbose_name=pgettext_lazy("response", "answered by"),
     )
-    responded_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    responded_at = models.DateTimeField(
+        pgettext_lazy("response", "answered at"), default=timezone.now
+    )
 
     objects = ResponseQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import Role, User
 from thamvan.core.locking import OptimisticLockForm
@@ -238,7 +239,7 @@ class VersionForm(forms.ModelForm):
 
 class DocumentForm(forms.Form):
     title = forms.CharField(
-        label=_("Title"),
+        label=pgettext_lazy("document", "Title"),
         max_length=255,
         required=False,
         help_text=_("Leave empty to use the file's name."),

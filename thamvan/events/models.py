@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
@@ -45,7 +46,7 @@ class Workshop(Versioned, TimeStampedModel):
         ROUND_TABLE = "round_table", _("Round table")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        PLANNED = "planned", pgettext_lazy("workshop", "Planned")
         INVITATIONS_SENT = "invitations_sent", _("Invitations sent")
         HELD = "held", _("Held")
         MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
@@ -133,8 +134,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("invitation")
-        verbose_name_plural = _("invitations")
+        verbose_name = pgettext_lazy("workshop", "invitation")
+        verbose_name_plural = pgettext_lazy("workshop", "invitations")
         ordering = ["workshop", "user__sort_name"]
         constraints = [
             models.UniqueConstraint(fields=["workshop", "user"], name="unique_workshop_invitee")

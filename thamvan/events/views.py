@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan import audit
@@ -250,7 +251,7 @@ def workshop_send(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         workshop,
         lambda: workshop_send_invitations(actor=request.user, workshop=workshop),
-        _("The invitations were sent."),
+        pgettext("workshop", "The invitations were sent."),
     )
 
 

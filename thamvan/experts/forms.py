@@ -9,6 +9,7 @@ from django.forms import BaseForm, BaseInlineFormSet, inlineformset_factory
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import User
 from thamvan.core.locking import EditConflict, OptimisticLockForm, locked_version
@@ -340,7 +341,9 @@ class ExpertFilterForm(forms.Form):
         empty_label=_("All organisations"),
     )
     available = forms.ChoiceField(label=_("Available today"), required=False, choices=YES_NO)
-    active = forms.ChoiceField(label=_("Active"), required=False, choices=YES_NO)
+    active = forms.ChoiceField(
+        label=pgettext_lazy("expert", "Active"), required=False, choices=YES_NO
+    )
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         # An unfiltered registry shows active experts; "All" must be chosen explicitly.

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
@@ -195,7 +196,7 @@ class Conclusion(models.Model):
 
 
 class TaskStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("task", "Planned")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
     OVERDUE = "overdue", _("Overdue")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import User
 from thamvan.core.forms import DATE_INPUT, DateField
@@ -68,7 +69,7 @@ class MilestoneForm(forms.Form):
 
 class OutputForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Output.Kind.choices)
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("research output", "Title"), max_length=255)
     delivered_on = DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
@@ -39,7 +40,7 @@ class ResearchTopic(Versioned, TimeStampedModel):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")
         IN_PROGRESS = "in_progress", _("In progress")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("research", "Accepted")
         REJECTED = "rejected", _("Rejected")
 
     TRANSITIONS: dict[str, frozenset[str]] = {

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan.consultations import access, lifecycle
@@ -67,7 +68,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         except ConsultationError as error:
             errors = list(error.messages)
         else:
-            messages.success(request, _("The invitations were sent."))
+            messages.success(request, pgettext("invitation", "The invitations were sent."))
             return redirect("consultations:panel", consultation.pk)
     return TemplateResponse(
         request,
