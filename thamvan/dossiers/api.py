@@ -19,7 +19,7 @@ from thamvan.dossiers.access import (
     get_dossier_for_user,
     get_version_for_update,
 )
-from thamvan.dossiers.models import Document, Dossier, DossierVersion
+from thamvan.dossiers.models import Document, Dossier, DossierError, DossierVersion
 from thamvan.dossiers.schemas import (
     DocumentOut,
     DocumentUploadIn,
@@ -106,8 +106,10 @@ def update_dossier(
 ) -> Dossier | Status:
     """Change some of the dossier's facts; fields left out keep their value.
 
-    Send the ``lock_version`` you read to be told (409) instead of overwriting
-    a change someone made meanwhile.
+    Send the ``lock_version`` you read to be told (409 ``edit_conflict``) instead
+    of overwriting a change someone made meanwhile. The boundary and area are
+    those of the latest version: once it was sent for consultation they cannot
+    change (409 ``version_frozen``); create a new version first.
     """
     dossier = get_dossier_for_update(request.user, dossier_id)  # type: ignore[arg-type]
     changes = payload.dict(exclude_unset=True)
@@ -137,6 +139,10 @@ def update_dossier(
         )
     except EditConflict as conflict:
         return conflict_response(conflict)
+    except DossierError as error:
+        if error.code != "version_frozen":
+            raise
+        return Status(409, {"detail": " ".join(error.messages), "code": "version_frozen"})
     return _dossier_out(dossier.pk)
 
 

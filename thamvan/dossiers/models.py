@@ -1,9 +1,11 @@
 """Planning dossiers (hồ sơ quy hoạch), their versions and documents.
 
 A dossier is a brief (nhiệm vụ) or a plan (đồ án) registered by a city agency.
-Its boundary is a GeoJSON geometry; the bounding box, centroid, area and a
-simplified outline are denormalised on save so map queries never parse it.
-Versions freeze when a consultation cites them; a revision is a new version.
+Each version has its boundary, a GeoJSON geometry, with the bounding box,
+centroid, area and a simplified outline derived from it; the dossier keeps a
+copy of its latest version's, so map queries never parse a geometry nor join
+the versions. Versions, boundary included, freeze when a consultation cites
+them; a revision is a new version.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ if TYPE_CHECKING:
 VERSION_FROZEN = _(
     "This version is frozen because a consultation cites it; documents cannot be added to "
     "or removed from it. Create a new version for the revision."
+)
+
+BOUNDARY_FROZEN = _(
+    "Version %(number)s was sent for consultation, so its boundary and area can no longer "
+    "change. Create a new version to change them."
 )
 
 
@@ -76,7 +83,80 @@ class DossierQuerySet(models.QuerySet["Dossier"]):
         )
 
 
-class Dossier(Versioned, TimeStampedModel):
+class WithBoundary(models.Model):
+    """A boundary and what is derived from it, stored beside it for cheap reads.
+
+    A version holds its own; the dossier holds a copy of its latest version's,
+    which lists, maps, search and matching read.
+    """
+
+    area_ha = models.DecimalField(
+        _("area (ha)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
+    # Denormalised from the boundary: map queries filter and draw with these
+    # columns and never parse the full geometry.
+    min_lon = models.FloatField(null=True, blank=True, editable=False)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lon = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+    centroid_lon = models.FloatField(null=True, blank=True, editable=False)
+    centroid_lat = models.FloatField(null=True, blank=True, editable=False)
+    map_outline = models.JSONField(null=True, blank=True, editable=False)
+
+    DERIVED_FROM_BOUNDARY = (
+        "area_ha",
+        "min_lon",
+        "min_lat",
+        "max_lon",
+        "max_lat",
+        "centroid_lon",
+        "centroid_lat",
+        "map_outline",
+    )
+    BOUNDARY_FIELDS = ("boundary", *DERIVED_FROM_BOUNDARY)
+
+    # The boundary whose facts set_boundary() already applied.
+    _derived_for: dict[str, Any] | None = None
+
+    class Meta:
+        abstract = True
+
+    def set_boundary(self, facts: BoundaryFacts | None) -> None:
+        """Set the boundary with facts derived beforehand (``geometry.checked_boundary``).
+
+        save() then computes nothing: it runs in a transaction, which on SQLite
+        holds the write lock every other writer, sign-ins included, waits for.
+        Without a boundary the area stays as typed.
+        """
+        if facts is None:
+            self.boundary = None
+            self.min_lon = self.min_lat = self.max_lon = self.max_lat = None
+            self.centroid_lon = self.centroid_lat = None
+            self.map_outline = None
+        else:
+            self.boundary = facts.boundary
+            self.area_ha = facts.area_ha
+            self.min_lon, self.min_lat, self.max_lon, self.max_lat = facts.bbox
+            self.centroid_lon, self.centroid_lat = facts.centroid
+            self.map_outline = facts.outline
+        self._derived_for = self.boundary
+
+    def copy_boundary(self, source: WithBoundary) -> None:
+        """Take the boundary, its facts and the area of another row."""
+        for field in self.BOUNDARY_FIELDS:
+            setattr(self, field, getattr(source, field))
+        self._derived_for = self.boundary
+
+    def same_boundary(self, other: WithBoundary) -> bool:
+        return self.boundary == other.boundary and self.area_ha == other.area_ha
+
+    @property
+    def has_boundary(self) -> bool:
+        return self.boundary is not None
+
+
+class Dossier(Versioned, WithBoundary, TimeStampedModel):
     class Kind(models.TextChoices):
         # Plans and briefs under Law 47/2024/QH15 on urban and rural planning and
         # Law 40/2019/QH14 on architecture.
@@ -124,9 +204,6 @@ class Dossier(Versioned, TimeStampedModel):
         blank=True,
         help_text=_("The scale in words when it is not one of the listed ones."),
     )
-    area_ha = models.DecimalField(
-        _("area (ha)"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
     communes = models.ManyToManyField(
         "organizations.AdministrativeUnit",
         blank=True,
@@ -134,16 +211,6 @@ class Dossier(Versioned, TimeStampedModel):
         limit_choices_to={"level": "commune"},
         verbose_name=_("communes and wards"),
     )
-    boundary = models.JSONField(_("boundary"), null=True, blank=True)
-    # Denormalised from the boundary on save: map queries filter and draw
-    # with these columns and never parse the full geometry.
-    min_lon = models.FloatField(null=True, blank=True, editable=False)
-    min_lat = models.FloatField(null=True, blank=True, editable=False)
-    max_lon = models.FloatField(null=True, blank=True, editable=False)
-    max_lat = models.FloatField(null=True, blank=True, editable=False)
-    centroid_lon = models.FloatField(null=True, blank=True, editable=False)
-    centroid_lat = models.FloatField(null=True, blank=True, editable=False)
-    map_outline = models.JSONField(null=True, blank=True, editable=False)
     lead_agency = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
@@ -203,29 +270,6 @@ class Dossier(Versioned, TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} · {self.name}"
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        # Its versions and documents would go with it, frozen ones included.
-        if self.versions.filter(frozen_at__isnull=False).exists() or self.consultations.exists():
-            raise ProtectedError(str(DOSSIER_KEPT), {self})
-        return super().delete(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("dossiers:detail", args=[self.pk])
-
-    DERIVED_FROM_BOUNDARY = (
-        "area_ha",
-        "min_lon",
-        "min_lat",
-        "max_lon",
-        "max_lat",
-        "centroid_lon",
-        "centroid_lat",
-        "map_outline",
-    )
-
-    # The boundary whose facts set_boundary() already applied.
-    _derived_for: dict[str, Any] | None = None
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.code = nfc(self.code).strip()
         self.name = nfc(self.name).strip()
@@ -247,32 +291,21 @@ class Dossier(Versioned, TimeStampedModel):
             kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
 
-    def set_boundary(self, facts: BoundaryFacts | None) -> None:
-        """Set the boundary with facts derived beforehand (``geometry.checked_boundary``).
+    def get_absolute_url(self) -> str:
+        return reverse("dossiers:detail", args=[self.pk])
 
-        save() then computes nothing: it runs in a transaction, which on SQLite
-        holds the write lock every other writer, sign-ins included, waits for.
-        """
-        self._apply(facts)
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # Its versions and documents would go with it, frozen ones included.
+        if self.versions.filter(frozen_at__isnull=False).exists() or self.consultations.exists():
+            raise ProtectedError(str(DOSSIER_KEPT), {self})
+        return super().delete(*args, **kwargs)
 
     def _derive_from_boundary(self) -> None:
+        # Saves that set the boundary column directly (fixtures, the shell)
+        # derive its facts here; the services derived them before.
         if self.boundary and self.boundary is self._derived_for:
             return
-        self._apply(boundary_facts(self.boundary) if self.boundary else None)
-
-    def _apply(self, facts: BoundaryFacts | None) -> None:
-        if facts is None:
-            self.boundary = None
-            self.min_lon = self.min_lat = self.max_lon = self.max_lat = None
-            self.centroid_lon = self.centroid_lat = None
-            self.map_outline = None
-        else:
-            self.boundary = facts.boundary
-            self.area_ha = facts.area_ha
-            self.min_lon, self.min_lat, self.max_lon, self.max_lat = facts.bbox
-            self.centroid_lon, self.centroid_lat = facts.centroid
-            self.map_outline = facts.outline
-        self._derived_for = self.boundary
+        self.set_boundary(boundary_facts(self.boundary) if self.boundary else None)
 
     @property
     def scale_display(self) -> str:
@@ -280,12 +313,10 @@ class Dossier(Versioned, TimeStampedModel):
             return self.scale_note or str(self.Scale.OTHER.label)
         return self.get_scale_display() if self.scale else ""
 
-    @property
-    def has_boundary(self) -> bool:
-        return self.boundary is not None
 
+class DossierVersion(Versioned, WithBoundary):
+    """A state of the dossier: its documents, boundary and area, frozen once consulted."""
 
-class DossierVersion(Versioned, models.Model):
     dossier = models.ForeignKey(
         Dossier, on_delete=models.CASCADE, related_name="versions", verbose_name=_("dossier")
     )
@@ -312,6 +343,10 @@ class DossierVersion(Versioned, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["dossier", "number"], name="unique_version_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+            models.CheckConstraint(
+                condition=Q(area_ha__isnull=True) | Q(area_ha__gte=0),
+                name="version_area_not_negative",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,6 @@ from pathlib import PureWindowsPath
 from typing import IO, Any
 
 from django.db import models, transaction
-from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from thamvan.dossiers.access import (
 )
 from thamvan.dossiers.geometry import BoundaryFacts, checked_boundary
 from thamvan.dossiers.models import (
+    BOUNDARY_FROZEN,
     VERSION_FROZEN,
     Confidentiality,
     Document,
@@ -42,6 +42,7 @@ from thamvan.search.indexing import index_object, remove_object
 from thamvan.search.normalize import nfc
 
 __all__ = [
+    "BOUNDARY_FROZEN",
     "CANNOT_CREATE",
     "CODE_TAKEN",
     "COPY_FROM_OTHER_DOSSIER",
@@ -158,12 +159,14 @@ def dossier_create(
         dossier.set_boundary(checked)
         dossier.save()
         dossier.communes.set(communes)
-        DossierVersion.objects.create(
+        first = DossierVersion(
             dossier=dossier,
             number=1,
             label=first_version_label or str(FIRST_VERSION_LABEL),
             created_by=actor,
         )
+        first.copy_boundary(dossier)
+        first.save()
         index_object(dossier)
         audit.record(
             actor=actor,
@@ -202,10 +205,11 @@ def dossier_update(
         raise DossierError(NOT_ALLOWED, code="forbidden")
     if "boundary" in changes:
         changes["boundary"] = _checked_boundary(changes["boundary"])
-    elif dossier.boundary:
+    if changes.get("boundary") or ("boundary" not in changes and dossier.boundary):
         # The area of a dossier with a boundary is the boundary's; saving a
         # typed one would only derive it again, inside the transaction.
         changes.pop("area_ha", None)
+    extent = _extent_after(dossier, changes)
     with transaction.atomic():
         if "lead_agency" in changes and changes["lead_agency"].pk != dossier.lead_agency_id:
             _check_lead_agency(actor, changes["lead_agency"])
@@ -214,20 +218,53 @@ def dossier_update(
         if changes.get("scale", dossier.scale) != Dossier.Scale.OTHER:
             changes["scale_note"] = ""
         stored = locked_version(dossier, expected_version)
+        latest = _latest_version_open_to(extent, dossier) if extent is not None else None
         before = {field: _plain(getattr(dossier, field)) for field in changes}
         old_communes = set(dossier.communes.values_list("pk", flat=True))
         for field, value in changes.items():
-            if field == "boundary":
-                dossier.set_boundary(value)
-            else:
+            if field not in ("boundary", "area_ha"):
                 setattr(dossier, field, value)
+        if extent is not None:
+            dossier.copy_boundary(extent)
         dossier.lock_version = stored + 1
         dossier.save(update_fields=[*changes, "updated_at", "lock_version"])
+        if latest is not None:
+            latest.copy_boundary(dossier)
+            latest.lock_version += 1
+            latest.save(update_fields=[*DossierVersion.BOUNDARY_FIELDS, "lock_version"])
         if communes is not None:
             dossier.communes.set(communes)
         index_object(dossier)
         _record_update(actor, dossier, before, old_communes, request)
     return dossier
+
+
+def _extent_after(dossier: Dossier, changes: dict[str, Any]) -> DossierVersion | None:
+    """The boundary and area the changes lead to; None when they touch neither."""
+    if not {"boundary", "area_ha"} & set(changes):
+        return None
+    extent = DossierVersion()
+    extent.copy_boundary(dossier)
+    if "area_ha" in changes:
+        extent.area_ha = changes["area_ha"]
+    if "boundary" in changes:
+        extent.set_boundary(changes["boundary"])
+    return extent
+
+
+def _latest_version_open_to(extent: DossierVersion, dossier: Dossier) -> DossierVersion | None:
+    """Lock the latest version and return it when ``extent`` would change its boundary or area.
+
+    The boundary belongs to the version: once consulted (frozen) it stays as
+    sent, and a change is refused with BOUNDARY_FROZEN. Call with the dossier
+    row locked, so no version is created meanwhile.
+    """
+    latest = dossier.versions.select_for_update().order_by("-number").first()
+    if latest is None or latest.same_boundary(extent):
+        return None
+    if latest.is_frozen:
+        raise DossierError(BOUNDARY_FROZEN, code="version_frozen", params={"number": latest.number})
+    return latest
 
 
 def _plain(value: Any) -> Any:
@@ -276,10 +313,18 @@ def version_create(
         raise DossierError(COPY_FROM_OTHER_DOSSIER, code="other_dossier")
     # Lock the dossier row so two revisions created at once get distinct numbers.
     Dossier.objects.select_for_update().filter(pk=dossier.pk).values_list("pk").get()
-    last = dossier.versions.aggregate(last=Max("number"))["last"] or 0
-    version = DossierVersion.objects.create(
-        dossier=dossier, number=last + 1, label=label, note=note, created_by=actor
+    previous = dossier.versions.order_by("-number").first()
+    version = DossierVersion(
+        dossier=dossier,
+        number=previous.number + 1 if previous else 1,
+        label=label,
+        note=note,
+        created_by=actor,
     )
+    # A revision starts from the boundary of the version before; unlike that
+    # one's, it can change until a consultation cites it.
+    version.copy_boundary(previous or dossier)
+    version.save()
     if copy_documents_from is not None:
         # The copies share the stored files, which are never changed in place;
         # document_remove deletes a file only once no document refers to it.

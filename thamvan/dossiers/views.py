@@ -34,7 +34,13 @@ from thamvan.dossiers.access import (
     get_version_for_update,
 )
 from thamvan.dossiers.forms import DocumentForm, DossierFilterForm, DossierForm, VersionForm
-from thamvan.dossiers.models import VERSION_FROZEN, Document, Dossier, DossierError
+from thamvan.dossiers.models import (
+    BOUNDARY_FROZEN,
+    VERSION_FROZEN,
+    Document,
+    Dossier,
+    DossierError,
+)
 
 # The overview map sends at most this many dossiers; the client asks for a
 # smaller area (bbox) or narrower filters to see the rest.
@@ -43,7 +49,11 @@ URL_PLACEHOLDER = 987654321
 BAD_BBOX = "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
 
 # Service error codes that belong next to one field rather than above the form.
-_ERROR_FIELDS = {"code_taken": "code", "lead_agency": "lead_agency"}
+_ERROR_FIELDS = {
+    "code_taken": "code",
+    "lead_agency": "lead_agency",
+    "version_frozen": "boundary",
+}
 
 
 def _add_service_error(form: BaseForm, error: ValidationError, field: str | None = None) -> None:
@@ -118,9 +128,11 @@ def draw_labels() -> dict[str, Any]:
     }
 
 
-def _form_page(request: AuthedRequest, context: dict[str, Any]) -> TemplateResponse:
+def _form_page(
+    request: AuthedRequest, context: dict[str, Any], status: int = 200
+) -> TemplateResponse:
     context |= {"map_config": map_config(), "draw_labels": draw_labels()}
-    return TemplateResponse(request, "dossiers/form.html", context)
+    return TemplateResponse(request, "dossiers/form.html", context, status=status)
 
 
 def _filtered(request: AuthedRequest) -> tuple[DossierFilterForm, Any]:
@@ -277,6 +289,7 @@ def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = DossierForm(
         request.POST or None, request.FILES or None, instance=copy.copy(dossier), user=request.user
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_update(
@@ -291,10 +304,23 @@ def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             show_conflict(form, conflict)
         except ValidationError as error:
             _add_service_error(form, error)
+            if error.code == "version_frozen":
+                # A refusal of what was asked, not a slip in typing: the
+                # request itself cannot be granted.
+                status = 400
         else:
             messages.success(request, _("The dossier was saved."))
             return redirect(dossier)
-    return _form_page(request, {"form": form, "dossier": dossier})
+    latest = dossier.versions.order_by("-number").first()
+    context = {
+        "form": form,
+        "dossier": dossier,
+        # Said before the click, so nobody redraws a boundary that cannot change.
+        "boundary_frozen": (
+            BOUNDARY_FROZEN % {"number": latest.number} if latest and latest.is_frozen else None
+        ),
+    }
+    return _form_page(request, context, status=status)
 
 
 @login_required

@@ -78,6 +78,15 @@ class DossierVersionFactory(factory.django.DjangoModelFactory[DossierVersion]):
     number = factory.LazyAttribute(_next_number)
     label = "Hồ sơ trình thẩm định"
 
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> DossierVersion:
+        version = model_class(*args, **kwargs)
+        # Like the services: a version starts with the dossier's boundary and area.
+        if not set(kwargs) & set(DossierVersion.BOUNDARY_FIELDS):
+            version.copy_boundary(version.dossier)
+        version.save()
+        return version
+
 
 def _stored_file(document: Any) -> str:
     storage = Document._meta.get_field("file").storage
