@@ -100,14 +100,22 @@ def get_dossier_for_update(user: User, pk: int) -> Dossier:
     return dossier
 
 
-def get_version_for_update(user: User, dossier_pk: int, number: int) -> DossierVersion:
-    dossier = get_dossier_for_update(user, dossier_pk)
+def _version_of(dossier: Dossier, number: int) -> DossierVersion:
     try:
         version = dossier.versions.get(number=number)
     except DossierVersion.DoesNotExist:
         raise Http404 from None
     version.dossier = dossier
     return version
+
+
+def get_version_for_user(user: User, dossier_pk: int, number: int) -> DossierVersion:
+    """A version of a dossier the user may read (versions share their dossier's access)."""
+    return _version_of(get_dossier_for_user(user, dossier_pk), number)
+
+
+def get_version_for_update(user: User, dossier_pk: int, number: int) -> DossierVersion:
+    return _version_of(get_dossier_for_update(user, dossier_pk), number)
 
 
 def get_document_for_user(user: User, pk: int) -> Document:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -18,6 +18,7 @@ from thamvan.dossiers.access import (
     get_dossier_for_update,
     get_dossier_for_user,
     get_version_for_update,
+    get_version_for_user,
 )
 from thamvan.dossiers.models import Document, Dossier, DossierError, DossierVersion
 from thamvan.dossiers.schemas import (
@@ -27,6 +28,7 @@ from thamvan.dossiers.schemas import (
     DossierIn,
     DossierOut,
     DossierPatch,
+    VersionDetailOut,
     VersionIn,
     VersionOut,
 )
@@ -149,7 +151,8 @@ def update_dossier(
 @router.get("/{dossier_id}/versions", response=responses(list[VersionOut]))
 def list_versions(request: HttpRequest, dossier_id: int) -> list[DossierVersion]:
     dossier = get_dossier_for_user(request.user, dossier_id)  # type: ignore[arg-type]
-    return list(dossier.versions.order_by("-number"))
+    # Each boundary can be megabytes; get_version sends one.
+    return list(dossier.versions.defer("boundary", "map_outline").order_by("-number"))
 
 
 @router.post("/{dossier_id}/versions", response=responses(VersionOut, status=201))
@@ -174,17 +177,15 @@ def create_version(request: HttpRequest, dossier_id: int, payload: VersionIn) ->
     return Status(201, version)
 
 
-def _version_for_user(request: HttpRequest, dossier_id: int, number: int) -> DossierVersion:
-    dossier = get_dossier_for_user(request.user, dossier_id)  # type: ignore[arg-type]
-    version = dossier.versions.filter(number=number).first()
-    if version is None:
-        raise Http404
-    return version
+@router.get("/{dossier_id}/versions/{number}", response=responses(VersionDetailOut))
+def get_version(request: HttpRequest, dossier_id: int, number: int) -> DossierVersion:
+    """One version with its boundary: what a consultation citing it was sent with."""
+    return get_version_for_user(request.user, dossier_id, number)  # type: ignore[arg-type]
 
 
 @router.get("/{dossier_id}/versions/{number}/documents", response=responses(list[DocumentOut]))
 def list_documents(request: HttpRequest, dossier_id: int, number: int) -> list[Document]:
-    version = _version_for_user(request, dossier_id, number)
+    version = get_version_for_user(request.user, dossier_id, number)  # type: ignore[arg-type]
     return list(version.documents.select_related("version"))
 
 

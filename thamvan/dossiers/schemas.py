@@ -97,10 +97,19 @@ class VersionOut(Schema):
     note: str
     created_at: datetime
     frozen_at: datetime | None
+    area_ha: Decimal | None = Field(
+        ..., description="The version's area: its boundary's, or as typed when it has none."
+    )
 
     @staticmethod
     def resolve_frozen_at(obj: DossierVersion) -> datetime | None:
         return obj.frozen_at
+
+
+class VersionDetailOut(VersionOut):
+    boundary: dict[str, Any] | None = Field(
+        ..., description="GeoJSON; fixed once the version is frozen (sent for consultation)."
+    )
 
 
 class VersionIn(Schema):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.dossier_detail, name="detail"),
     path("<int:pk>/edit/", views.dossier_edit, name="edit"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),
+    path("<int:pk>/versions/<int:number>/", views.version_detail, name="version_detail"),
     path(
         "<int:pk>/versions/<int:number>/documents/new/",
         views.document_upload,

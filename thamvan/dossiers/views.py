@@ -32,6 +32,7 @@ from thamvan.dossiers.access import (
     get_dossier_for_update,
     get_dossier_for_user,
     get_version_for_update,
+    get_version_for_user,
 )
 from thamvan.dossiers.forms import DocumentForm, DossierFilterForm, DossierForm, VersionForm
 from thamvan.dossiers.models import (
@@ -236,9 +237,10 @@ def dossier_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
     dossier = get_dossier_for_user(request.user, pk)
     can_change = can_change_dossier(request.user, dossier)
     versions = list(
-        dossier.versions.select_related("created_by").prefetch_related(
-            Prefetch("documents", queryset=Document.objects.order_by("kind", "pk"))
-        )
+        dossier.versions.select_related("created_by")
+        # Each boundary can be megabytes; the version page draws one.
+        .defer("boundary", "map_outline")
+        .prefetch_related(Prefetch("documents", queryset=Document.objects.order_by("kind", "pk")))
     )
     upload_forms = {
         version.pk: DocumentForm(auto_id=f"id_v{version.number}_%s")
@@ -253,6 +255,24 @@ def dossier_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
             "communes": dossier.communes.order_by("name_key"),
             "versions": [(version, upload_forms.get(version.pk)) for version in versions],
             "can_change": can_change,
+            "map_config": map_config(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def version_detail(request: AuthedRequest, pk: int, number: int) -> TemplateResponse:
+    """A version with its own boundary and area: what a consultation citing it was sent with."""
+    version = get_version_for_user(request.user, pk, number)
+    return TemplateResponse(
+        request,
+        "dossiers/version_detail.html",
+        {
+            "dossier": version.dossier,
+            "version": version,
+            "documents": version.documents.order_by("kind", "pk"),
+            "is_latest": not version.dossier.versions.filter(number__gt=version.number).exists(),
             "map_config": map_config(),
         },
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.html import escape
 
 from thamvan.audit.models import AuditEntry
@@ -266,3 +266,86 @@ def test_the_migration_gives_every_version_its_dossiers_boundary(orgs: Any) -> N
         assert version.centroid_lon == dossier.centroid_lon
     for version in DossierVersion.objects.filter(dossier=without):
         assert (version.boundary, version.area_ha) == (None, Decimal("12.00"))
+
+
+# --- Reading a version's boundary ---------------------------------------------------
+
+
+@pytest.fixture
+def revised(
+    api_client: Any, officer: Any, dossier: Dossier, sent: DossierVersion
+) -> DossierVersion:
+    """Version 2 with the larger boundary, version 1 as sent."""
+    from thamvan.dossiers.services import version_create
+
+    revision = version_create(actor=officer, dossier=dossier, label="Hồ sơ sau tiếp thu ý kiến")
+    response = api_client(officer).patch(
+        api_url(dossier), {"boundary": LARGER}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    revision.refresh_from_db()
+    return revision
+
+
+def version_url(dossier: Dossier, number: int) -> str:
+    return reverse("dossiers:version_detail", args=[dossier.pk, number])
+
+
+def test_the_dossier_page_shows_each_versions_area_and_links_to_it(
+    as_user: Any, officer: Any, dossier: Dossier, sent: DossierVersion, revised: DossierVersion
+) -> None:
+    page = as_user(officer).get(dossier.get_absolute_url())
+    for version in (sent, revised):
+        assert f"{formats.localize(version.area_ha)} ha" in page.text
+        assert version_url(dossier, version.number) in page.text
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("officer", 200), ("leadership", 200), ("secretariat", 200), ("outsider", 404)],
+)
+def test_the_version_page_draws_its_own_boundary_for_those_who_read_the_dossier(
+    request: pytest.FixtureRequest,
+    as_user: Any,
+    persona: str,
+    status: int,
+    dossier: Dossier,
+    sent: DossierVersion,
+    revised: DossierVersion,
+) -> None:
+    client = as_user(request.getfixturevalue(persona))
+
+    first = client.get(version_url(dossier, 1))
+    second = client.get(version_url(dossier, 2))
+
+    assert (first.status_code, second.status_code) == (status, status)
+    if status == 200:
+        assert first.context["version"].boundary == hanoi_polygon()
+        assert second.context["version"].boundary == LARGER
+        assert 'id="dossier-boundary"' in first.text
+
+
+def test_an_unknown_version_number_is_404(as_user: Any, officer: Any, dossier: Dossier) -> None:
+    assert as_user(officer).get(version_url(dossier, 9)).status_code == 404
+
+
+def test_the_api_gives_each_versions_area_and_one_versions_boundary(
+    api_client: Any,
+    officer: Any,
+    outsider: Any,
+    dossier: Dossier,
+    sent: DossierVersion,
+    revised: DossierVersion,
+) -> None:
+    client = api_client(officer)
+    listed = client.get(f"{api_url(dossier)}/versions").json()
+    assert [(row["number"], Decimal(row["area_ha"])) for row in listed] == [
+        (2, revised.area_ha),
+        (1, sent.area_ha),
+    ]
+    assert "boundary" not in listed[0]
+
+    one = client.get(f"{api_url(dossier)}/versions/1")
+    assert one.status_code == 200
+    assert one.json()["boundary"] == hanoi_polygon()
+    assert api_client(outsider).get(f"{api_url(dossier)}/versions/1").status_code == 404
