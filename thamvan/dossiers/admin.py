@@ -2,7 +2,8 @@
 
 The dossier pages let an administrator edit any dossier, create versions and
 upload or remove documents, with their checks and audit; the admin only shows
-the records, and deletes what has no history yet.
+the records, and deletes what has no history yet. The usual area ranges are
+configuration, which the administrator edits here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from thamvan.core.admin_rules import AdminRules
-from thamvan.dossiers.models import Document, Dossier, DossierVersion
+from thamvan.dossiers.models import AreaRange, Document, Dossier, DossierVersion
 from thamvan.dossiers.services import document_remove
 
 DOCUMENT_FILE_FIELDS = ("file", "original_filename", "content_type", "size", "sha256")
@@ -100,3 +101,12 @@ class DocumentAdmin(ShownOnly):
     def delete_model(self, request: HttpRequest, obj: Document) -> None:
         # The page's service: it also drops the search entry and the unused file.
         document_remove(actor=request.user, document=obj, request=request)  # type: ignore[arg-type]
+
+
+@admin.register(AreaRange)
+class AreaRangeAdmin(AdminRules):
+    """Dated configuration of the usual area by kind and scale, edited by the administrator."""
+
+    list_display = ("kind", "scale", "valid_from", "min_ha", "max_ha", "legal_basis")
+    list_filter = ("kind", "scale")
+    ordering = ("kind", "scale", "-valid_from")

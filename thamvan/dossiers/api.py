@@ -28,6 +28,7 @@ from thamvan.dossiers.schemas import (
     DossierIn,
     DossierOut,
     DossierPatch,
+    DossierSavedOut,
     VersionDetailOut,
     VersionIn,
     VersionOut,
@@ -73,7 +74,7 @@ def list_dossiers(
     return paginate(dossiers.prefetch_related("communes").order_by("-updated_at", "-pk"), page)
 
 
-@router.post("", response=responses(DossierOut, status=201, not_found=False))
+@router.post("", response=responses(DossierSavedOut, status=201, not_found=False))
 def create_dossier(request: HttpRequest, payload: DossierIn) -> Status:
     """Register a dossier with its first version (agency officers and administrators)."""
     user = request.user
@@ -102,7 +103,7 @@ def get_dossier(request: HttpRequest, dossier_id: int) -> Dossier:
     return _dossier_out(get_dossier_for_user(request.user, dossier_id).pk)  # type: ignore[arg-type]
 
 
-@router.patch("/{dossier_id}", response=responses(DossierOut, conflict=True))
+@router.patch("/{dossier_id}", response=responses(DossierSavedOut, conflict=True))
 def update_dossier(
     request: HttpRequest, dossier_id: int, payload: DossierPatch
 ) -> Dossier | Status:

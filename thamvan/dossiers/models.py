@@ -10,6 +10,7 @@ them; a revision is a new version.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -312,6 +313,74 @@ class Dossier(Versioned, WithBoundary, TimeStampedModel):
         if self.scale == self.Scale.OTHER:
             return self.scale_note or str(self.Scale.OTHER.label)
         return self.get_scale_display() if self.scale else ""
+
+
+AREA_RANGE_REVERSED = _("The largest usual area must not be smaller than the smallest.")
+
+
+class AreaRangeQuerySet(models.QuerySet["AreaRange"]):
+    def applying(self, kind: str, scale: str, day: date) -> AreaRange | None:
+        """The range in force on ``day`` for the kind at this scale, else at any scale."""
+        for candidate in (scale, "") if scale else ("",):
+            found = (
+                self.filter(kind=kind, scale=candidate, valid_from__lte=day)
+                .order_by("-valid_from")
+                .first()
+            )
+            if found is not None:
+                return found
+        return None
+
+
+class AreaRange(models.Model):
+    """Dated configuration: the area usual for a kind of plan at a scale, from a given day on.
+
+    An area outside it is saved with a warning, never refused: a 14,000 ha
+    detailed plan at 1/500 is more likely a wrong boundary or scale than a plan.
+    """
+
+    valid_from = models.DateField(_("valid from"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Dossier.Kind.choices)
+    scale = models.CharField(
+        _("scale"),
+        max_length=10,
+        choices=Dossier.Scale.choices,
+        blank=True,
+        help_text=_("Leave empty for every scale that has no range of its own."),
+    )
+    min_ha = models.DecimalField(
+        _("smallest usual area (ha)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_ha = models.DecimalField(
+        _("largest usual area (ha)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+
+    objects = AreaRangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("usual area range")
+        verbose_name_plural = _("usual area ranges")
+        ordering = ["kind", "scale", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scale", "valid_from"], name="one_area_range_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_ha__isnull=True)
+                | Q(max_ha__isnull=True)
+                | Q(min_ha__lte=models.F("max_ha")),
+                name="area_range_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scale = self.get_scale_display() if self.scale else "*"
+        return f"{self.valid_from:%d/%m/%Y}: {self.get_kind_display()}, {scale}"
+
+    def clean(self) -> None:
+        if self.min_ha is not None and self.max_ha is not None and self.min_ha > self.max_ha:
+            raise ValidationError({"max_ha": AREA_RANGE_REVERSED})
 
 
 class DossierVersion(Versioned, WithBoundary):

@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from config.api_common import Text
+from thamvan.dossiers.areas import area_warnings
 from thamvan.dossiers.models import Confidentiality, Document, Dossier, DossierVersion
 
 # Named apart: several models call their choices "Kind", and OpenAPI needs one name each.
@@ -38,6 +39,25 @@ class DossierOut(Schema):
     @staticmethod
     def resolve_commune_ids(obj: Dossier) -> list[int]:
         return [unit.pk for unit in obj.communes.all()]
+
+
+class WarningOut(Schema):
+    code: str = Field(..., description="area_above_usual or area_below_usual.")
+    detail: str
+
+
+class DossierSavedOut(DossierOut):
+    warnings: list[WarningOut] = Field(
+        ...,
+        description=(
+            "What looks implausible in what was saved, e.g. an area far outside the usual "
+            "range for the kind and scale; the change is saved all the same."
+        ),
+    )
+
+    @staticmethod
+    def resolve_warnings(obj: Dossier) -> list[dict[str, str]]:
+        return [{"code": w.code, "detail": w.detail} for w in area_warnings(obj)]
 
 
 class DossierIn(Schema):

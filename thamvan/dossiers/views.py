@@ -34,6 +34,7 @@ from thamvan.dossiers.access import (
     get_version_for_update,
     get_version_for_user,
 )
+from thamvan.dossiers.areas import area_warnings
 from thamvan.dossiers.forms import DocumentForm, DossierFilterForm, DossierForm, VersionForm
 from thamvan.dossiers.models import (
     BOUNDARY_FROZEN,
@@ -255,6 +256,7 @@ def dossier_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
             "communes": dossier.communes.order_by("name_key"),
             "versions": [(version, upload_forms.get(version.pk)) for version in versions],
             "can_change": can_change,
+            "area_warnings": area_warnings(dossier) if can_change else [],
             "map_config": map_config(),
         },
     )
@@ -278,6 +280,12 @@ def version_detail(request: AuthedRequest, pk: int, number: int) -> TemplateResp
     )
 
 
+def _warn_about_area(request: AuthedRequest, dossier: Dossier) -> None:
+    # Saved all the same: the user may know better than the usual range.
+    for warning in area_warnings(dossier):
+        messages.warning(request, warning.detail)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_create(request: AuthedRequest) -> HttpResponse:
@@ -296,6 +304,7 @@ def dossier_create(request: AuthedRequest) -> HttpResponse:
             _add_service_error(form, error)
         else:
             messages.success(request, _("The dossier was registered."))
+            _warn_about_area(request, dossier)
             return redirect(dossier)
     return _form_page(request, {"form": form})
 
@@ -330,6 +339,7 @@ def dossier_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 status = 400
         else:
             messages.success(request, _("The dossier was saved."))
+            _warn_about_area(request, dossier)
             return redirect(dossier)
     latest = dossier.versions.order_by("-number").first()
     context = {
