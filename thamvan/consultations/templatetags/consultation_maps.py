@@ -22,13 +22,13 @@ register = template.Library()
 
 @register.inclusion_tag("consultations/_pins_map.html")
 def consultation_pins_map(consultation: Consultation) -> dict[str, Any]:
-    """The dossier's boundary and the pins the user may read, fetched by the page; the
+    """The consulted version's boundary and the pins the user may read, fetched by the page; the
     consultation comes from the view, which read it through the access helper."""
     return {
         "show": True,
         "title": _("Remarks on the map"),
         "config": map_config(),
-        "boundary": consultation.dossier.boundary,
+        "boundary": consultation.version.boundary,
         "pins_url": reverse("consultations:pins", args=[consultation.pk]),
         "load_leaflet": True,
     }

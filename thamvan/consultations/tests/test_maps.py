@@ -491,3 +491,20 @@ def test_the_dossier_page_reads_many_pins_in_the_same_number_of_queries(
         for n in range(3, 43)
     )
     assert count() == few
+
+
+def test_the_map_keeps_the_boundary_the_round_was_sent_with_after_a_revision(
+    review: Review, as_user: Any, other_expert_user: Any
+) -> None:
+    from thamvan.dossiers.models import Dossier
+
+    moved = {
+        "type": "Polygon",
+        "coordinates": [[[105.9, 21.1], [105.91, 21.1], [105.91, 21.11], [105.9, 21.1]]],
+    }
+    # A later version changed the dossier's current boundary; the round consulted the old one.
+    Dossier.objects.filter(pk=review.consultation.dossier_id).update(boundary=moved)
+
+    page = _page(as_user(other_expert_user), review.consultation.get_absolute_url())
+
+    assert _embedded(page, "pins-map-boundary") == HANOI_POLYGON

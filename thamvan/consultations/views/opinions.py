@@ -90,7 +90,7 @@ def _workspace_context(
         "items": opinion.items.select_related("document", "question"),
         "attachments": opinion.attachments.all(),
         "map_config": _map_config(),
-        "boundary": consultation.dossier.boundary,
+        "boundary": consultation.version.boundary,
         "similar": similar_opinions(user, opinion, list(answers.values())),
         **extra,
     }
