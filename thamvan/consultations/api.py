@@ -19,8 +19,14 @@ from ninja import Query, Router, Status
 from config.api_common import Page, PageParams, paginate, responses
 from thamvan.consultations import access, lifecycle
 from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
-from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem
+from thamvan.consultations.models import (
+    Consultation,
+    Invitation,
+    Opinion,
+    OpinionItem,
+)
 from thamvan.consultations.schemas import (
+    ChairIn,
     ConsultationDetailOut,
     ConsultationFilters,
     ConsultationIn,
@@ -32,9 +38,15 @@ from thamvan.consultations.schemas import (
     OpinionDraftIn,
     OpinionOut,
     OpinionSubmitIn,
+    ReportIssuedOut,
+    ReportIssueIn,
     ReportOut,
     ResponseIn,
     ResponseItemOut,
+    RevisionIn,
+    RevisionOut,
+    SynthesisIn,
+    SynthesisOut,
     TransitionIn,
     TransitionOut,
 )
@@ -42,6 +54,7 @@ from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
 from thamvan.documents.downloads import generated_document_response
@@ -380,3 +393,139 @@ def list_reports(request: HttpRequest, consultation_id: int) -> list[GeneratedDo
 def download_report(request: HttpRequest, consultation_id: int, report_id: int) -> FileResponse:
     consultation = _consultation(request, consultation_id)
     return generated_document_response(request, request.user, consultation, report_id)
+
+
+# --- Chair, synthesis, report, opinion details, rounds ------------------------------------
+# What the pages do on a consultation that the endpoints above did not: each calls the
+# page's service, so the lifecycle table decides for both.
+
+
+def _may(name: str, request: HttpRequest, consultation: Consultation) -> None:
+    """403 for a role that never takes the action on this consultation, before any lookup
+    of the objects under it (which could answer 404 to a reader who may not see them)."""
+    if not lifecycle.may(name, request.user, consultation):  # type: ignore[arg-type]
+        raise PermissionDenied(str(NOT_ALLOWED))
+
+
+@router.post("/{consultation_id}/chair", response=responses(InvitationOut))
+def designate_chair(request: HttpRequest, consultation_id: int, payload: ChairIn) -> Invitation:
+    """The secretariat designates a member who accepted as the panel's chair
+    (`panel_set_chair`); the previous chair, if any, steps down."""
+    consultation = _consultation(request, consultation_id)
+    _may("set_chair", request, consultation)
+    invitation = access.get_invitation_for_user(
+        request.user,  # type: ignore[arg-type]
+        consultation,
+        payload.invitation_id,
+    )
+    return _call(
+        panel_services.panel_set_chair,
+        actor=request.user,
+        consultation=consultation,
+        invitation=invitation,
+    )
+
+
+def _synthesis_out(request: HttpRequest, consultation: Consultation) -> dict[str, Any]:
+    return {
+        "lock_version": consultation.synthesis_lock_version,
+        "introduction": consultation.introduction,
+        "conclusions": consultation.conclusions,
+        "recommendations": consultation.recommendations,
+        "editable": lifecycle.can("synthesize", request.user, consultation),  # type: ignore[arg-type]
+        "items": list(_items(consultation)),
+    }
+
+
+@router.get("/{consultation_id}/synthesis", response=responses(SynthesisOut))
+def get_synthesis(request: HttpRequest, consultation_id: int) -> dict[str, Any]:
+    """The synthesis draft and the remarks it groups, for the secretariat and the chair."""
+    consultation = _consultation(request, consultation_id)
+    _may("synthesize", request, consultation)
+    return _synthesis_out(request, consultation)
+
+
+@router.put("/{consultation_id}/synthesis", response=responses(SynthesisOut, conflict=True))
+def save_synthesis(
+    request: HttpRequest, consultation_id: int, payload: SynthesisIn
+) -> dict[str, Any] | Status:
+    """Save the introduction, conclusions, recommendations and the topics of remarks
+    (`synthesis_save`). A `lock_version` older than the stored one (saved meanwhile)
+    answers 409 `edit_conflict` and saves nothing."""
+    consultation = _consultation(request, consultation_id)
+    _may("synthesize", request, consultation)
+    try:
+        _call(
+            synthesis_services.synthesis_save,
+            actor=request.user,
+            consultation=consultation,
+            lock_version=payload.lock_version,
+            introduction=payload.introduction,
+            conclusions=payload.conclusions,
+            recommendations=payload.recommendations,
+            topics={topic.item_id: topic.topic for topic in payload.topics},
+        )
+    except ConsultationError as error:
+        if error.code != "stale":
+            raise
+        return Status(409, {"detail": " ".join(error.messages), "code": "edit_conflict"})
+    return _synthesis_out(request, consultation)
+
+
+@router.post("/{consultation_id}/report", response=responses(ReportIssuedOut, status=201))
+def issue_report(request: HttpRequest, consultation_id: int, payload: ReportIssueIn) -> Status:
+    """Issue the report (`consultation_issue_report`): the documents are generated by a
+    background task; each is `pending` until its `download_url` is set."""
+    consultation = _consultation(request, consultation_id)
+    _may("issue_report", request, consultation)
+    _call(
+        synthesis_services.consultation_issue_report,
+        actor=request.user,
+        consultation=consultation,
+        report_number=payload.report_number,
+    )
+    return Status(
+        201,
+        {
+            "state": consultation.state,
+            "report_number": consultation.report_number,
+            "reported_at": consultation.reported_at,
+            "documents": latest_documents(consultation),
+        },
+    )
+
+
+@router.post("/{consultation_id}/revision", response=responses(RevisionOut))
+def link_revision(request: HttpRequest, consultation_id: int, payload: RevisionIn) -> Any:
+    """The lead agency links the dossier version revised after the opinions."""
+    consultation = _consultation(request, consultation_id)
+    _may("link_revision", request, consultation)
+    version = consultation.dossier.versions.filter(number=payload.version_number).first()
+    if version is None:
+        raise ValidationError(
+            {"version_number": [_("This dossier has no such version.")]}, code="invalid"
+        )
+    _call(
+        outcome_services.consultation_link_revision,
+        actor=request.user,
+        consultation=consultation,
+        version=version,
+    )
+    return {"revised_version_number": version.number}
+
+
+@router.post("/{consultation_id}/new-round", response=responses(ConsultationDetailOut, status=201))
+def new_round(request: HttpRequest, consultation_id: int) -> Status:
+    """Draft the next round on the dossier's newest version, as the page's button does."""
+    consultation = _consultation(request, consultation_id)
+    _may("new_round", request, consultation)
+    version = consultation.dossier.versions.order_by("-number").first()
+    if version is None:
+        raise Http404
+    newer = _call(
+        request_services.consultation_new_round,
+        actor=request.user,
+        previous=consultation,
+        version=version,
+    )
+    return Status(201, _detail(request, newer.pk))

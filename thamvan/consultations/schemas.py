@@ -342,3 +342,65 @@ class ReportOut(Schema):
         if not obj.is_ready:
             return None
         return reverse("api:download_report", args=[obj.consultation_id, obj.pk])
+
+
+# --- Chair, synthesis, report, opinion details, rounds ----------------------------------
+
+
+class ChairIn(Schema):
+    invitation_id: int = Field(
+        ..., ge=1, le=MAX_ID, description="The invitation of a member who has accepted."
+    )
+
+
+class TopicIn(Schema):
+    item_id: int = Field(..., ge=1, le=MAX_ID)
+    topic: Text = Field(..., max_length=255, description="Empty to ungroup the remark.")
+
+
+class SynthesisIn(Schema):
+    lock_version: int = Field(
+        ..., ge=0, le=MAX_ID, description="The synthesis's `lock_version` you read."
+    )
+    introduction: Text = Field("", max_length=50_000)
+    conclusions: Text = Field("", max_length=50_000)
+    recommendations: Text = Field("", max_length=50_000, description="One recommendation per line.")
+    topics: list[TopicIn] = Field(
+        default_factory=list,
+        max_length=5_000,
+        description="Topics of remarks, to group them; remarks left out keep theirs.",
+    )
+
+
+class SynthesisOut(Schema):
+    lock_version: int = Field(..., description="Send it back with the next change.")
+    introduction: str
+    conclusions: str
+    recommendations: str
+    editable: bool = Field(..., description="The user may save it now.")
+    items: list[ResponseItemOut] = Field(
+        ..., description="Every remark of the current submitted opinions."
+    )
+
+
+class ReportIssueIn(Schema):
+    report_number: Text = Field("", max_length=30, description="The number after “Số:”.")
+
+
+class ReportIssuedOut(Schema):
+    state: ConsultationState
+    report_number: str
+    reported_at: datetime | None
+    documents: list[ReportOut] = Field(
+        ..., description="Generated in the background: `pending` until ready."
+    )
+
+
+class RevisionIn(Schema):
+    version_number: int = Field(
+        ..., ge=1, le=MAX_ID, description="Number of the revised version of the dossier."
+    )
+
+
+class RevisionOut(Schema):
+    revised_version_number: int | None
