@@ -7,25 +7,33 @@ not act on a consultation it can read answers 403, as the HTML pages do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
-from config.api_common import Page, PageParams, paginate, responses
+from config.api_common import MAX_ID, Page, PageParams, paginate, responses
+from thamvan import audit
+from thamvan.audit.services import Action as AuditAction
 from thamvan.consultations import access, lifecycle
+from thamvan.consultations.forms import ItemForm, OfflineOpinionForm
 from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import (
+    Attachment,
     Consultation,
     Invitation,
     Opinion,
     OpinionItem,
 )
 from thamvan.consultations.schemas import (
+    AttachmentUploadIn,
     ChairIn,
     ConsultationDetailOut,
     ConsultationFilters,
@@ -34,8 +42,11 @@ from thamvan.consultations.schemas import (
     InvitationAcceptIn,
     InvitationDeclineIn,
     InvitationOut,
+    OfflineOpinionIn,
     OpinionDetailOut,
     OpinionDraftIn,
+    OpinionFullOut,
+    OpinionItemIn,
     OpinionOut,
     OpinionSubmitIn,
     ReportIssuedOut,
@@ -55,13 +66,15 @@ from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
+from thamvan.core.uploads import stored_file_response
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
-from thamvan.experts.models import Specialty
+from thamvan.experts.models import Expert, Specialty
 from thamvan.organizations.models import Organization
 
 router = Router(tags=["consultations"])
@@ -529,3 +542,201 @@ def new_round(request: HttpRequest, consultation_id: int) -> Status:
         version=version,
     )
     return Status(201, _detail(request, newer.pk))
+
+
+def _opinion_full(pk: int) -> Opinion:
+    return (
+        Opinion.objects.select_related("expert")
+        .prefetch_related("answers", "items", "attachments")
+        .get(pk=pk)
+    )
+
+
+def _form_error(form: forms.Form) -> ValidationError:
+    """A form's errors as the API's `{field: [messages]}` 422."""
+    return ValidationError(
+        {field: [str(message) for message in errors] for field, errors in form.errors.items()},
+        code="invalid",
+    )
+
+
+@router.post(
+    "/{consultation_id}/opinions/{opinion_id}/items",
+    response=responses(OpinionFullOut, status=201),
+)
+def add_opinion_item(
+    request: HttpRequest, consultation_id: int, opinion_id: int, payload: OpinionItemIn
+) -> Status:
+    """Add a remark to one's own draft, tied to a question, a document section or a place
+    on the map (`opinion_item_add`), checked as the page's form checks it."""
+    opinion = _own_draft(request, consultation_id, opinion_id)
+    form = ItemForm(
+        {
+            "content": payload.content,
+            "question": payload.question_id or "",
+            "document": payload.document_id or "",
+            "section": payload.section,
+            "geometry": json.dumps(payload.geometry) if payload.geometry else "",
+        },
+        consultation=opinion.consultation,
+    )
+    if not form.is_valid():
+        raise _form_error(form)
+    _call(
+        opinion_services.opinion_item_add,
+        actor=request.user,
+        opinion=opinion,
+        lock_version=payload.lock_version,
+        **form.cleaned_data,
+    )
+    return Status(201, _opinion_full(opinion.pk))
+
+
+@router.delete(
+    "/{consultation_id}/opinions/{opinion_id}/items/{item_id}",
+    response=responses(OpinionFullOut),
+)
+def remove_opinion_item(
+    request: HttpRequest,
+    consultation_id: int,
+    opinion_id: int,
+    item_id: int,
+    lock_version: int = Query(..., ge=0, le=MAX_ID, description="The draft's `lock_version`."),
+) -> Opinion:
+    opinion = _own_draft(request, consultation_id, opinion_id)
+    item = opinion.items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    _call(
+        opinion_services.opinion_item_remove,
+        actor=request.user,
+        opinion=opinion,
+        lock_version=lock_version,
+        item=item,
+    )
+    return _opinion_full(opinion.pk)
+
+
+@router.post(
+    "/{consultation_id}/opinions/{opinion_id}/attachments",
+    response=responses(OpinionFullOut, status=201),
+)
+def attach_to_opinion(
+    request: HttpRequest,
+    consultation_id: int,
+    opinion_id: int,
+    file: File[UploadedFile],
+    data: Form[AttachmentUploadIn],
+) -> Status:
+    """Attach a file to one's own draft; its content is checked before it is stored."""
+    opinion = _own_draft(request, consultation_id, opinion_id)
+    _call(
+        opinion_services.attachment_add,
+        actor=request.user,
+        opinion=opinion,
+        lock_version=data.lock_version,
+        file=file,
+        filename=file.name or "",
+    )
+    return Status(201, _opinion_full(opinion.pk))
+
+
+@router.get(
+    "/{consultation_id}/opinions/{opinion_id}/attachments/{attachment_id}/download",
+    response={200: None, **responses(None)},
+    url_name="download_attachment",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, with its original name.",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+@api_rate_limit("download")
+def download_attachment(
+    request: HttpRequest, consultation_id: int, opinion_id: int, attachment_id: int
+) -> FileResponse:
+    """An attachment of an opinion the user may read (blind review applies); audited."""
+    consultation = _consultation(request, consultation_id)
+    opinion = access.get_opinion_for_user(request.user, consultation, opinion_id)  # type: ignore[arg-type]
+    attachment = Attachment.objects.filter(opinion=opinion, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    response = stored_file_response(
+        attachment.file, attachment.original_filename, attachment.content_type
+    )
+    audit.record(
+        actor=request.user,
+        action=AuditAction.DOWNLOAD,
+        target=attachment,
+        data={"consultation": consultation.pk, "opinion": opinion.pk},
+        request=request,
+    )
+    return response
+
+
+@router.post(
+    "/{consultation_id}/opinions/{opinion_id}/amend",
+    response=responses(OpinionFullOut, status=201),
+)
+def amend_opinion(request: HttpRequest, consultation_id: int, opinion_id: int) -> Status:
+    """A new draft revision of one's own submitted opinion, which stays as it was."""
+    consultation = _consultation(request, consultation_id)
+    opinion = access.get_opinion_for_user(request.user, consultation, opinion_id)  # type: ignore[arg-type]
+    amendment = _call(opinion_services.opinion_amend, actor=request.user, opinion=opinion)
+    return Status(201, _opinion_full(amendment.pk))
+
+
+# Optional: ninja reads an optional file only from a ``File(None)`` default.
+_LETTER = File(None, description="The scanned letter, if any.")
+
+
+@router.post("/{consultation_id}/offline-opinions", response=responses(OpinionFullOut, status=201))
+def record_offline_opinion(
+    request: HttpRequest,
+    consultation_id: int,
+    data: Form[OfflineOpinionIn],
+    letter: UploadedFile | None = _LETTER,
+) -> Status:
+    """The secretariat records an opinion received on paper or by email, submitted at
+    once, with the scanned letter if any (`opinion_record_offline`)."""
+    consultation = _consultation(request, consultation_id)
+    _may("record_opinion", request, consultation)
+    members = consultation.invitations.filter(state=Invitation.Status.ACCEPTED)
+    form = OfflineOpinionForm(
+        {
+            "source": str(data.source),
+            "verdict": str(data.verdict),
+            "summary": data.summary,
+            "expert": data.expert_id or "",
+            "author_name": data.author_name,
+            "items_text": data.items_text,
+        },
+        {"letter": letter} if letter is not None else {},
+        experts=Expert.objects.filter(pk__in=members.values("expert_id")),
+    )
+    if not form.is_valid():
+        raise _form_error(form)
+    cleaned = form.cleaned_data
+    opinion = _call(
+        opinion_services.opinion_record_offline,
+        actor=request.user,
+        consultation=consultation,
+        source=cleaned["source"],
+        verdict=cleaned["verdict"],
+        summary=cleaned["summary"],
+        expert=cleaned["expert"],
+        author_name=cleaned["author_name"],
+        items=[
+            OfflineItem(content=line.strip())
+            for line in cleaned["items_text"].splitlines()
+            if line.strip()
+        ],
+        letter=letter,
+        letter_filename=letter.name or "" if letter is not None else "",
+    )
+    return Status(201, _opinion_full(opinion.pk))

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from config.api_common import MAX_ID, Text
 from thamvan.consultations.lifecycle import BUTTONS, possible_actions
 from thamvan.consultations.models import (
+    Attachment,
     Consultation,
     DayKind,
     Invitation,
@@ -404,3 +405,70 @@ class RevisionIn(Schema):
 
 class RevisionOut(Schema):
     revised_version_number: int | None
+
+
+class OpinionItemIn(Schema):
+    lock_version: int = Field(
+        ..., ge=0, le=MAX_ID, description="The draft's `lock_version` you read."
+    )
+    content: Text = Field(..., max_length=20_000)
+    question_id: int | None = Field(None, ge=1, le=MAX_ID)
+    document_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A document of the consulted version."
+    )
+    section: Text = Field("", max_length=255, description="Section or page.")
+    geometry: dict[str, Any] | None = Field(
+        None, description="A GeoJSON Point, LineString or Polygon (or a Feature holding one)."
+    )
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_scanned_letter: bool
+    download_url: str
+
+    @staticmethod
+    def resolve_filename(obj: Attachment) -> str:
+        return obj.original_filename
+
+    @staticmethod
+    def resolve_download_url(obj: Attachment) -> str:
+        return reverse(
+            "api:download_attachment",
+            args=[obj.opinion.consultation_id, obj.opinion_id, obj.pk],
+        )
+
+
+class OpinionFullOut(OpinionDetailOut):
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_attachments(obj: Opinion) -> list[Any]:
+        return list(obj.attachments.all())
+
+
+class AttachmentUploadIn(Schema):
+    lock_version: int = Field(
+        ..., ge=0, le=MAX_ID, description="The draft's `lock_version` you read."
+    )
+
+
+OfflineSource = StrEnum(  # type: ignore[misc]
+    "OfflineSource", [(v, v) for v in (Opinion.Source.PAPER, Opinion.Source.EMAIL)]
+)
+
+
+class OfflineOpinionIn(Schema):
+    source: OfflineSource
+    verdict: OpinionVerdict
+    summary: Text = Field("", max_length=50_000)
+    expert_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="An expert who accepted the invitation…"
+    )
+    author_name: Text = Field(
+        "", max_length=255, description="…or another author (organisation or person)."
+    )
+    items_text: Text = Field("", max_length=100_000, description="One remark per line.")
