@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from config.api_common import MAX_ID, Page, PageParams, paginate, responses
+from config.api_common import (
+    MAX_ID,
+    Page,
+    PageParams,
+    conflict_response,
+    paginate,
+    responses,
+)
 from thamvan import audit
 from thamvan.audit.services import Action as AuditAction
 from thamvan.consultations import access, lifecycle
@@ -39,6 +46,7 @@ from thamvan.consultations.schemas import (
     ConsultationFilters,
     ConsultationIn,
     ConsultationOut,
+    ConsultationPatch,
     InvitationAcceptIn,
     InvitationDeclineIn,
     InvitationOut,
@@ -66,9 +74,11 @@ from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import NOT_AN_ASSOCIATION
 from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
+from thamvan.core.locking import EditConflict
 from thamvan.core.uploads import stored_file_response
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
@@ -740,3 +750,56 @@ def record_offline_opinion(
         letter_filename=letter.name or "" if letter is not None else "",
     )
     return Status(201, _opinion_full(opinion.pk))
+
+
+# Fields a PATCH may set to null: each has an "empty" meaning.
+_NULLABLE = {"max_per_organization", "deadline_days", "day_kind"}
+
+
+@router.patch("/{consultation_id}", response=responses(ConsultationDetailOut, conflict=True))
+def update_consultation(
+    request: HttpRequest, consultation_id: int, payload: ConsultationPatch
+) -> Consultation | Status:
+    """Change a draft request (`consultation_update`), as its edit page does."""
+    consultation = _consultation(request, consultation_id)
+    _may("edit", request, consultation)
+    changes = payload.dict(exclude_unset=True)
+    lock_version = changes.pop("lock_version", None)
+    for name, value in changes.items():
+        if value is None and name not in _NULLABLE:
+            raise ValidationError({name: [_("This field cannot be null.")]}, code="invalid")
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+        if not changes["title"]:
+            raise ValidationError({"title": [_("This field is required.")]}, code="invalid")
+    if "version_number" in changes:
+        version = consultation.dossier.versions.filter(number=changes.pop("version_number")).first()
+        if version is None:
+            raise ValidationError(
+                {"version_number": [_("This dossier has no such version.")]}, code="invalid"
+            )
+        changes["version"] = version
+    if "association_id" in changes:
+        association = Organization.objects.filter(
+            pk=changes.pop("association_id"),
+            is_active=True,
+            kind__in=(Organization.Kind.ASSOCIATION, Organization.Kind.ASSOCIATION_BRANCH),
+        ).first()
+        if association is None:
+            raise ValidationError({"association_id": [NOT_AN_ASSOCIATION]}, code="invalid")
+        changes["association"] = association
+    if "day_kind" in changes:
+        changes["day_kind"] = str(changes["day_kind"] or "")
+    if "required_specialties" in changes:
+        changes["required_specialties"] = _specialties(changes["required_specialties"])
+    try:
+        _call(
+            request_services.consultation_update,
+            actor=request.user,
+            consultation=consultation,
+            lock_version=lock_version,
+            **changes,
+        )
+    except EditConflict as conflict:
+        return conflict_response(conflict)
+    return _detail(request, consultation.pk)

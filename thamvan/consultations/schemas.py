@@ -101,6 +101,7 @@ class QuestionOut(Schema):
 
 class ConsultationDetailOut(ConsultationOut):
     note: str
+    lock_version: int = Field(..., description="Send it back with the next change of a draft.")
     questions: list[QuestionOut]
     required_specialties: list[str] = Field(..., description="Specialty slugs.")
     actions: list[TransitionAction] = Field(
@@ -472,3 +473,32 @@ class OfflineOpinionIn(Schema):
         "", max_length=255, description="…or another author (organisation or person)."
     )
     items_text: Text = Field("", max_length=100_000, description="One remark per line.")
+
+
+class ConsultationPatch(Schema):
+    """Fields left out keep their value; ``null`` clears the three that may be empty."""
+
+    lock_version: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="The `lock_version` read with the consultation. When given and someone "
+        "changed it since, nothing is saved and the answer is 409 `edit_conflict`.",
+    )
+    title: Text | None = Field(None, min_length=1, max_length=500)
+    letter_number: Text | None = Field(None, max_length=100)
+    note: Text | None = Field(None, max_length=20_000)
+    version_number: int | None = Field(None, ge=1, le=MAX_ID)
+    association_id: int | None = Field(None, ge=1, le=MAX_ID)
+    questions: list[Text] | None = Field(None, min_length=1, max_length=100)
+    required_specialties: list[Text] | None = Field(
+        None, max_length=50, description="Specialty slugs."
+    )
+    panel_size: int | None = Field(None, ge=1, le=50)
+    max_per_organization: int | None = Field(None, ge=1, le=50, description="`null`: no limit.")
+    needs_senior: bool | None = None
+    deadline_days: int | None = Field(
+        None, ge=1, le=365, description="`null`: the configured period."
+    )
+    day_kind: ConsultationDayKind | None = Field(None, description="`null`: as configured.")
+    blind_review: bool | None = None

@@ -354,3 +354,74 @@ def test_a_closed_round_is_followed_by_a_new_one(
     response = _post(api_client(officer), _url(consultation, "/new-round"))
     assert response.status_code == 201, response.content
     assert response.json()["previous_id"] == consultation.pk
+
+
+# --- Editing a draft request ---------------------------------------------------------------
+
+
+def test_the_agency_edits_its_draft_and_a_stale_edit_gets_409(
+    world: World,
+    orgs: Any,
+    officer: Any,
+    other_officer: Any,
+    secretariat: Any,
+    api_client: Any,
+) -> None:
+    consultation = world.consultation
+    url = _url(consultation, "")
+    read = api_client(officer).get(url).json()
+    body = {
+        "lock_version": read["lock_version"],
+        "title": "Xin ý kiến lần 2 về quy hoạch phân khu N9",
+        "questions": ["Ý kiến về chỉ tiêu cây xanh?"],
+        "association_id": orgs.branch.pk,
+        "deadline_days": None,
+        "panel_size": 4,
+    }
+    before = _footprint(consultation)
+    for user in (other_officer, secretariat):
+        _refused(
+            api_client(user).patch(url, body, content_type="application/json"), 404, "not_found"
+        )
+    assert _footprint(consultation) == before
+    saved = api_client(officer).patch(url, body, content_type="application/json")
+    assert saved.status_code == 200, saved.content
+    answer = saved.json()
+    assert answer["title"] == body["title"]
+    assert [q["text"] for q in answer["questions"]] == ["Ý kiến về chỉ tiêu cây xanh?"]
+    assert (answer["association_id"], answer["panel_size"]) == (orgs.branch.pk, 4)
+    assert answer["lock_version"] == read["lock_version"] + 1
+    # Sent again with the version read before: someone saved meanwhile.
+    stale = api_client(officer).patch(
+        url, body | {"title": "Tiêu đề cũ"}, content_type="application/json"
+    )
+    _refused(stale, 409, "edit_conflict")
+    consultation.refresh_from_db()
+    assert consultation.title == body["title"]
+
+
+def test_a_draft_edit_is_checked_and_a_sent_request_is_not_edited(
+    world: World, orgs: Any, officer: Any, secretariat: Any, api_client: Any
+) -> None:
+    consultation = world.consultation
+    url = _url(consultation, "")
+    api = api_client(officer)
+    before = _footprint(consultation)
+    cases = [
+        ({"title": None}, "title"),
+        ({"title": "   "}, "title"),
+        ({"association_id": orgs.department.pk}, "association_id"),
+        ({"version_number": 99}, "version_number"),
+        ({"required_specialties": ["khong-co"]}, "required_specialties"),
+    ]
+    for body, field in cases:
+        response = api.patch(url, body, content_type="application/json")
+        _refused(response, 422, "invalid")
+        assert field in response.json()["detail"], field
+    assert _footprint(consultation) == before
+    request_services.consultation_send(actor=officer, consultation=consultation)
+    before = _footprint(consultation)
+    _refused(api.patch(url, {"title": "Muộn"}, content_type="application/json"), 422, "state")
+    refused = api_client(secretariat).patch(url, {"title": "Sửa"}, content_type="application/json")
+    _refused(refused, 403, "forbidden")
+    assert _footprint(consultation) == before
