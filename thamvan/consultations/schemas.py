@@ -8,7 +8,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from config.api_common import MAX_ID, Text
-from thamvan.consultations.lifecycle import BUTTONS, possible_actions
+from thamvan.consultations.lifecycle import BUTTONS, available_actions, possible_actions
 from thamvan.consultations.models import (
     Attachment,
     Consultation,
@@ -99,6 +99,11 @@ class QuestionOut(Schema):
     text: str
 
 
+class BlockedActionOut(Schema):
+    action: TransitionAction
+    unmet: list[str] = Field(..., description="What must hold first, in the user's language.")
+
+
 class ConsultationDetailOut(ConsultationOut):
     note: str
     lock_version: int = Field(..., description="Send it back with the next change of a draft.")
@@ -117,9 +122,23 @@ class ConsultationDetailOut(ConsultationOut):
     def resolve_required_specialties(obj: Consultation) -> list[str]:
         return [specialty.slug for specialty in obj.required_specialties.all()]
 
+    blocked_actions: list[BlockedActionOut] = Field(
+        ...,
+        description="The transitions of this user in this state that wait for something "
+        "first, with what (e.g. a chair before `start_review`).",
+    )
+
     @staticmethod
     def resolve_actions(obj: Consultation, context: dict[str, Any]) -> list[str]:
         return possible_actions(context["request"].user, obj)
+
+    @staticmethod
+    def resolve_blocked_actions(obj: Consultation, context: dict[str, Any]) -> list[Any]:
+        return [
+            {"action": state.name, "unmet": [str(message) for message in state.unmet]}
+            for state in available_actions(context["request"].user, obj)
+            if not state.possible
+        ]
 
 
 class ConsultationIn(Schema):

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from thamvan.audit.models import AuditEntry
-from thamvan.consultations.lifecycle import NO_CONCLUSIONS
+from thamvan.consultations.lifecycle import NO_CHAIR, NO_CONCLUSIONS
 from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import requests as request_services
@@ -425,3 +425,28 @@ def test_a_draft_edit_is_checked_and_a_sent_request_is_not_edited(
     refused = api_client(secretariat).patch(url, {"title": "Sửa"}, content_type="application/json")
     _refused(refused, 403, "forbidden")
     assert _footprint(consultation) == before
+
+
+# --- Preconditions shown before the call ------------------------------------------------
+
+
+def test_the_detail_names_what_a_blocked_transition_waits_for(
+    world: World,
+    officer: Any,
+    secretariat: Any,
+    expert_user: Any,
+    api_client: Any,
+) -> None:
+    consultation = world.advance("panel_forming", officer=officer, secretariat=secretariat)
+    consultation.invitations.update(is_chair=False)
+    body = api_client(secretariat).get(_url(consultation)).json()
+    assert "start_review" not in body["actions"]
+    assert body["blocked_actions"] == [{"action": "start_review", "unmet": [str(NO_CHAIR)]}]
+    # Only the user's own transitions: the agency is not told what the secretariat waits for.
+    assert api_client(officer).get(_url(consultation)).json()["blocked_actions"] == []
+    chair = consultation.invitations.order_by("pk").first()
+    assert chair is not None
+    _post(api_client(secretariat), _url(consultation, "/chair"), {"invitation_id": chair.pk})
+    body = api_client(secretariat).get(_url(consultation)).json()
+    assert "start_review" in body["actions"]
+    assert body["blocked_actions"] == []
