@@ -450,3 +450,61 @@ def test_the_detail_names_what_a_blocked_transition_waits_for(
     body = api_client(secretariat).get(_url(consultation)).json()
     assert "start_review" in body["actions"]
     assert body["blocked_actions"] == []
+
+
+# --- The OpenAPI document tells the truth about these answers ---------------------------
+
+
+@pytest.fixture
+def openapi() -> Any:
+    """The document the application serves, with its requests through the WSGI app."""
+    import schemathesis
+    from django.core.signals import request_finished, request_started
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    # As in tests/api/test_openapi_conformance.py: keep the test's connection open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_the_synthesis_and_report_answers_conform_to_the_document(
+    synthesizing: Consultation, secretariat: Any, openapi: Any
+) -> None:
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from thamvan.accounts.tokens import api_token_create
+
+    _token, raw = api_token_create(actor=secretariat, name="conformance")
+    ids = {"consultation_id": synthesizing.pk}
+    calls = [
+        ("/{consultation_id}", "GET", None, 200),
+        ("/{consultation_id}/synthesis", "GET", None, 200),
+        ("/{consultation_id}/synthesis", "PUT", {"lock_version": 0, "conclusions": "Đạt."}, 200),
+        ("/{consultation_id}/synthesis", "PUT", {"lock_version": 0, "conclusions": "Cũ."}, 409),
+        ("/{consultation_id}/report", "POST", {"report_number": "15/BC-HQH"}, 201),
+    ]
+    for path, method, body, status in calls:
+        operation = openapi[f"{BASE}{path}"][method]
+        if body is None:
+            case = operation.Case(path_parameters=ids)
+        else:
+            case = operation.Case(path_parameters=ids, body=body, media_type="application/json")
+        response = case.call_and_validate(
+            headers={"Authorization": f"Bearer {raw}"},
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_schema_conformance,
+            ],
+        )
+        assert response.status_code == status, (path, method, response.content)
