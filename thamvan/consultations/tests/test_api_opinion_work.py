@@ -126,7 +126,7 @@ def test_a_remark_is_checked_as_the_page_checks_it(
     url = _url(in_review, f"/opinions/{draft.pk}/items")
     api = api_client(expert_user)
     before = _footprint(in_review)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"geometry": {"type": "Circle", "coordinates": [1, 2]}}, "geometry"),
         ({"document_id": elsewhere.pk}, "document"),
         ({"question_id": 999_999}, "question"),
