@@ -362,3 +362,29 @@ def timeline_visible_to(user: User, consultation: Consultation) -> list[Transiti
         if transition.actor_id in hidden_users:
             transition.actor = None
     return transitions
+
+
+# --- The panel discussion ----------------------------------------------------------------
+
+
+def discussion_visible_to(user: User, consultation: Consultation) -> bool:
+    """Whether the user may read the panel's discussion: the one rule of page and API.
+
+    * The secretariat handling the request (administrators included) and the chair:
+      always, since they lead the review.
+    * A member who accepted: once they have submitted their opinion, blind review or
+      not, so that nobody's view is formed by the thread; before that, not even the
+      number of messages.
+    * Nobody else: the agency, leadership and other experts never see it, nor do
+      experts who were invited but did not accept.
+
+    The consultation must come from ``get_consultation_for_user``.
+    """
+    if is_secretariat(user, consultation) or is_chair(user, consultation):
+        return True
+    return is_member(user, consultation) and _has_submitted(user, consultation)
+
+
+def discussion_opens_on_submission(user: User, consultation: Consultation) -> bool:
+    """A member who will see the discussion once they submit: they are told so."""
+    return is_member(user, consultation) and not discussion_visible_to(user, consultation)

@@ -238,6 +238,19 @@ _ACTIONS = (
         _states(State.REPORTED, State.RESPONDING, State.CLOSED),
         access.acts_for_agency,
     ),
+    # --- Panel discussion (who may read it: ``access.discussion_visible_to``)
+    Action(
+        "discuss",
+        _("Post in the discussion"),
+        _states(State.IN_REVIEW, State.SYNTHESIZING),
+        access.discussion_visible_to,
+    ),
+    Action(
+        "conclude",
+        _("Post as the panel's conclusion"),
+        _states(State.IN_REVIEW, State.SYNTHESIZING),
+        access.is_chair,
+    ),
 )
 
 ACTIONS: dict[str, Action] = {action.name: action for action in _ACTIONS}

@@ -767,3 +767,70 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+# --- Panel discussion ------------------------------------------------------------------
+
+DISCUSSION_MESSAGE_MAX_LENGTH = 5000
+DISCUSSION_MESSAGE_KEPT = _(
+    "A discussion message is never changed or deleted: it is on record. Post a correction."
+)
+
+
+class DiscussionMessage(models.Model):
+    """One message of the panel's discussion (``access.discussion_visible_to``).
+
+    Messages are never edited or deleted, like submitted opinions: what the panel said
+    is on record, and a correction is a new message replying to the first.
+    """
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        SECRETARIAT = "secretariat", _("Secretariat")
+        MEMBER = "member", _("Panel member")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        related_name="discussion_messages",
+        verbose_name=_("consultation"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    # The author's role when they wrote, so the thread shows it without a query per row.
+    author_role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    body = models.TextField(_("message"), max_length=DISCUSSION_MESSAGE_MAX_LENGTH)
+    is_conclusion = models.BooleanField(_("the panel's conclusion"), default=False)
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("in reply to"),
+    )
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("discussion message")
+        verbose_name_plural = _("discussion messages")
+        ordering = ["consultation", "created_at", "pk"]
+        indexes = [
+            models.Index(fields=["consultation", "created_at"], name="discussion_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:80]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ProtectedError(str(DISCUSSION_MESSAGE_KEPT), {self})
+        self.body = nfc(self.body).strip()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ProtectedError(str(DISCUSSION_MESSAGE_KEPT), {self})

@@ -45,3 +45,6 @@ def world(orgs: Any, officer: Any, expert_user: Any, other_expert_user: Any) -> 
     )
     other = ExpertFactory.create(user=other_expert_user, full_name="Lê Thị Mai", degree="KTS")
     return World(consultation, expert, other, [(expert_user, expert), (other_expert_user, other)])
+
+
+from thamvan.consultations.tests.discussion_world import panel  # noqa: E402, F401
