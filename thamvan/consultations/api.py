@@ -35,6 +35,7 @@ from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import (
     Attachment,
     Consultation,
+    DiscussionMessage,
     Invitation,
     Opinion,
     OpinionItem,
@@ -47,6 +48,8 @@ from thamvan.consultations.schemas import (
     ConsultationIn,
     ConsultationOut,
     ConsultationPatch,
+    DiscussionMessageIn,
+    DiscussionMessageOut,
     InvitationAcceptIn,
     InvitationDeclineIn,
     InvitationOut,
@@ -69,12 +72,17 @@ from thamvan.consultations.schemas import (
     TransitionIn,
     TransitionOut,
 )
+from thamvan.consultations.services import discussion as discussion_services
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.services._common import NOT_AN_ASSOCIATION
+from thamvan.consultations.services.discussion import (
+    DISCUSSION_OPENS_ON_SUBMISSION,
+    REPLY_ELSEWHERE,
+)
 from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
@@ -803,3 +811,53 @@ def update_consultation(
     except EditConflict as conflict:
         return conflict_response(conflict)
     return _detail(request, consultation.pk)
+
+
+# --- Panel discussion ------------------------------------------------------------------
+
+
+def _discussion(request: HttpRequest, consultation_id: int) -> Consultation:
+    """The consultation, if the user may read its discussion (``discussion_visible_to``):
+    404 when the consultation is not theirs to see, 403 when only the discussion is not."""
+    consultation = _consultation(request, consultation_id)
+    user = request.user
+    if not access.discussion_visible_to(user, consultation):  # type: ignore[arg-type]
+        opens = access.discussion_opens_on_submission(user, consultation)  # type: ignore[arg-type]
+        raise PermissionDenied(str(DISCUSSION_OPENS_ON_SUBMISSION if opens else NOT_ALLOWED))
+    return consultation
+
+
+@router.get("/{consultation_id}/discussion", response=responses(Page[DiscussionMessageOut]))
+def list_discussion(
+    request: HttpRequest, consultation_id: int, page: Query[PageParams]
+) -> dict[str, Any]:
+    """The panel's discussion, oldest first: for the chair, the secretariat and the
+    members who have submitted their opinion."""
+    consultation = _discussion(request, consultation_id)
+    messages = consultation.discussion_messages.select_related("author").order_by(
+        "created_at", "pk"
+    )
+    return paginate(messages, page)
+
+
+@router.post("/{consultation_id}/discussion", response=responses(DiscussionMessageOut, status=201))
+def post_discussion(
+    request: HttpRequest, consultation_id: int, payload: DiscussionMessageIn
+) -> Status:
+    """Post a message during review or synthesis; the chair may mark it as the panel's
+    conclusion."""
+    consultation = _discussion(request, consultation_id)
+    reply_to = None
+    if payload.reply_to_id is not None:
+        reply_to = consultation.discussion_messages.filter(pk=payload.reply_to_id).first()
+        if reply_to is None:
+            raise ValidationError({"reply_to_id": [str(REPLY_ELSEWHERE)]}, code="reply_to")
+    message = _call(
+        discussion_services.discussion_post,
+        actor=request.user,
+        consultation=consultation,
+        body=payload.body,
+        is_conclusion=payload.is_conclusion,
+        reply_to=reply_to,
+    )
+    return Status(201, DiscussionMessage.objects.select_related("author").get(pk=message.pk))

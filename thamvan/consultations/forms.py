@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.consultations.models import (
+    DISCUSSION_MESSAGE_MAX_LENGTH,
     Consultation,
     DayKind,
     Opinion,
@@ -244,3 +245,18 @@ class RevisionForm(forms.Form):
 def error_text(form: forms.BaseForm) -> str:
     """A form's errors as one sentence, for views that answer with a message and a redirect."""
     return " ".join(str(message) for errors in form.errors.values() for message in errors)
+
+
+class DiscussionForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=DISCUSSION_MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Offered to the chair only; the service refuses it from anyone else.
+    is_conclusion = forms.BooleanField(
+        label=_("This is the panel's conclusion"),
+        required=False,
+        help_text=_("The synthesis offers to copy it into the conclusions."),
+    )
+    reply_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

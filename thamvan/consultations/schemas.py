@@ -10,9 +10,11 @@ from ninja import Field, Schema
 from config.api_common import MAX_ID, Text
 from thamvan.consultations.lifecycle import BUTTONS, available_actions, possible_actions
 from thamvan.consultations.models import (
+    DISCUSSION_MESSAGE_MAX_LENGTH,
     Attachment,
     Consultation,
     DayKind,
+    DiscussionMessage,
     Invitation,
     Opinion,
     OpinionItem,
@@ -521,3 +523,36 @@ class ConsultationPatch(Schema):
     )
     day_kind: ConsultationDayKind | None = Field(None, description="`null`: as configured.")
     blind_review: bool | None = None
+
+
+# --- Panel discussion ------------------------------------------------------------------
+
+DiscussionRole = StrEnum(  # type: ignore[misc]
+    "DiscussionRole", [(v, v) for v in DiscussionMessage.Role.values]
+)
+
+
+class DiscussionMessageIn(Schema):
+    # The service trims and counts after NFC; the schema bounds the request itself.
+    body: Text = Field(..., max_length=DISCUSSION_MESSAGE_MAX_LENGTH)
+    is_conclusion: bool = Field(
+        False, description="The panel's conclusion; the chair's only (403 for anyone else)."
+    )
+    reply_to_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="A message of the same discussion."
+    )
+
+
+class DiscussionMessageOut(Schema):
+    id: int
+    author_id: int
+    author_name: str
+    author_role: DiscussionRole
+    body: str
+    is_conclusion: bool
+    reply_to_id: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author_name(obj: DiscussionMessage) -> str:
+        return obj.author.full_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thamvan.consultations.views import maps, opinions, outcome, panel, requests
+from thamvan.consultations.views import discussion, maps, opinions, outcome, panel, requests
 
 app_name = "consultations"
 
@@ -41,6 +41,7 @@ urlpatterns = [
     path("<int:pk>/report/", outcome.issue_report, name="issue_report"),
     path("<int:pk>/responses/", outcome.responses, name="responses"),
     path("<int:pk>/responses/revision/", outcome.link_revision, name="link_revision"),
+    path("<int:pk>/discussion/", discussion.discussion, name="discussion"),
     path(
         "<int:pk>/documents/<int:document_pk>/",
         outcome.document_download,
