@@ -7,14 +7,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
 from thamvan.audit.models import AuditEntry
-from thamvan.consultations.models import DiscussionMessage
+from thamvan.consultations import lifecycle
+from thamvan.consultations.lifecycle import ConsultationError
+from thamvan.consultations.models import Consultation, DiscussionMessage, State
+from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.services.discussion import (
     DISCUSSION_OPENS_ON_SUBMISSION,
     discussion_post,
@@ -240,3 +243,83 @@ def test_the_thread_costs_the_same_queries_with_many_messages_and_shows_a_bounde
     assert html.count("data-message=") == SHOWN_IN_THREAD
     assert "Tin 119" in html and "Tin 99<" not in html
     assert reverse("consultations:discussion", args=[panel.consultation.pk]) in html
+
+
+def _by_service(user: Any, consultation: Any) -> bool:
+    try:
+        discussion_post(actor=user, consultation=consultation, body="Theo dịch vụ.")
+    except ConsultationError:
+        return False
+    return True
+
+
+def _by_page(client: Client, consultation: Any) -> bool:
+    url = reverse("consultations:discussion", args=[consultation.pk])
+    response = client.post(url, {"body": "Theo trang."})
+    # Refusals: 404 (not visible), 403 (not theirs), 400 (the form again with the message).
+    assert response.status_code in (302, 400, 403, 404)
+    return response.status_code == 302
+
+
+def _by_api(client: Client, consultation: Any) -> bool:
+    response = client.post(
+        f"/api/v1/consultations/{consultation.pk}/discussion",
+        {"body": "Theo API."},
+        content_type="application/json",
+    )
+    assert response.status_code in (201, 403, 404, 422), response.content
+    return response.status_code == 201
+
+
+def test_service_page_and_api_agree_with_the_table_on_who_discusses_in_each_state(
+    panel: Panel,
+    secretariat: Any,
+    as_user: Callable[[Any], Client],
+    api_client: Callable[[Any], Client],
+) -> None:
+    """The ``discuss`` row of the lifecycle walked as ``test_lifecycle_agreement`` walks
+    the buttons: allowed → posted by every channel; refused → nothing written."""
+    pages = {name: as_user(user) for name, user in panel.users.items()}
+    apis = {name: api_client(user) for name, user in panel.users.items()}
+    expected = {State.IN_REVIEW: READERS, State.SYNTHESIZING: READERS, State.REPORTED: ()}
+    for state, allowed in expected.items():
+        if state == State.SYNTHESIZING:
+            synthesis_services.consultation_start_synthesis(
+                actor=secretariat, consultation=panel.consultation
+            )
+        elif state == State.REPORTED:
+            synthesis_services.synthesis_save(
+                actor=secretariat,
+                consultation=panel.consultation,
+                lock_version=panel.consultation.synthesis_lock_version,
+                introduction="",
+                conclusions="Đạt.",
+                recommendations="",
+            )
+            synthesis_services.consultation_issue_report(
+                actor=secretariat, consultation=panel.consultation, report_number="9"
+            )
+        assert Consultation.objects.get(pk=panel.consultation.pk).state == state
+        for name, user in panel.users.items():
+            table = lifecycle.can(
+                "discuss", user, Consultation.objects.get(pk=panel.consultation.pk)
+            )
+            assert table == (name in allowed), f"{name} in {state}"
+            for channel in ("service", "page", "api"):
+                with transaction.atomic():
+                    before = _footprint()
+                    fresh = Consultation.objects.get(pk=panel.consultation.pk)
+                    if channel == "service":
+                        done = _by_service(user, fresh)
+                    elif channel == "page":
+                        done = _by_page(pages[name], fresh)
+                    else:
+                        done = _by_api(apis[name], fresh)
+                    after = _footprint()
+                    transaction.set_rollback(True)
+                where = f"{name} in {state} through the {channel}"
+                assert done == table, where
+                if done:
+                    assert after[0] == before[0] + 1 and after[1] > before[1], where
+                else:
+                    assert after == before, where
