@@ -252,6 +252,7 @@ class DiscussionForm(forms.Form):
         label=_("Message"),
         max_length=DISCUSSION_MESSAGE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Messages are on record: they cannot be edited or deleted once posted."),
     )
     # Offered to the chair only; the service refuses it from anyone else.
     is_conclusion = forms.BooleanField(

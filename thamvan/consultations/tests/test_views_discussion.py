@@ -323,3 +323,23 @@ def test_service_page_and_api_agree_with_the_table_on_who_discusses_in_each_stat
                     assert after[0] == before[0] + 1 and after[1] > before[1], where
                 else:
                     assert after == before, where
+
+
+def test_a_reply_is_written_on_the_discussion_page_and_names_what_it_answers(
+    panel: Panel, as_user: Callable[[Any], Client]
+) -> None:
+    first = discussion_post(
+        actor=panel.users["chair"], consultation=panel.consultation, body="Ý kiến về bãi đỗ xe?"
+    )
+    client = as_user(panel.users["submitted_member"])
+    url = reverse("consultations:discussion", args=[panel.consultation.pk])
+    page = client.get(f"{url}?reply_to={first.pk}").content.decode()
+    assert f'name="reply_to" value="{first.pk}"' in page
+    response = client.post(
+        url, {"body": "Cần thêm hai bãi.", "reply_to": first.pk, "return_to": "discussion"}
+    )
+    reply = DiscussionMessage.objects.get(reply_to=first)
+    assert response["Location"] == f"{url}#message-{reply.pk}"
+    shown = client.get(url).content.decode().split(f'id="message-{reply.pk}"')[1]
+    quoted = shown.split("</li>")[0]
+    assert "discussion-reply-to" in quoted and "Ý kiến về bãi đỗ xe?" in quoted
