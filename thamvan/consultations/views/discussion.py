@@ -41,6 +41,23 @@ def _messages(consultation: Consultation) -> Any:
     return consultation.discussion_messages.select_related("author", "reply_to__author")
 
 
+def _participation(
+    user: User, consultation: Consultation, return_to: str, form: DiscussionForm | None
+) -> dict[str, Any]:
+    return {
+        "consultation": consultation,
+        "visible": True,
+        "can_post": lifecycle.can("discuss", user, consultation),
+        "can_conclude": lifecycle.can("conclude", user, consultation),
+        # The synthesis workspace offers the chair's conclusion to its conclusions field.
+        "copy_conclusions": return_to == "synthesis"
+        and lifecycle.can("synthesize", user, consultation),
+        "form": form or DiscussionForm(),
+        "return_to": return_to,
+        "htmx_form": return_to != "discussion",
+    }
+
+
 def thread_context(
     user: User,
     consultation: Consultation,
@@ -48,8 +65,8 @@ def thread_context(
     return_to: str = "detail",
     form: DiscussionForm | None = None,
 ) -> dict[str, Any]:
-    """What ``_discussion.html`` needs; nothing about the thread for those who may not
-    read it, so that not even its length shows."""
+    """What ``_discussion.html`` needs: the latest messages. Nothing about the thread for
+    those who may not read it, so that not even its length shows."""
     if not access.discussion_visible_to(user, consultation):
         return {
             "consultation": consultation,
@@ -59,18 +76,9 @@ def thread_context(
         }
     latest = list(_messages(consultation).order_by("-created_at", "-pk")[:SHOWN_IN_THREAD])
     return {
-        "consultation": consultation,
-        "visible": True,
+        **_participation(user, consultation, return_to, form),
         "thread": latest[::-1],
         "total": consultation.discussion_messages.count(),
-        "can_post": lifecycle.can("discuss", user, consultation),
-        "can_conclude": lifecycle.can("conclude", user, consultation),
-        # The synthesis workspace offers the chair's conclusion to its conclusions field.
-        "copy_conclusions": return_to == "synthesis"
-        and lifecycle.can("synthesize", user, consultation),
-        "form": form or DiscussionForm(),
-        "return_to": return_to,
-        "htmx_form": return_to != "discussion",
     }
 
 
@@ -120,7 +128,7 @@ def _page_context(
     reply_pk = form["reply_to"].value()
     reply_to = _reply_to(consultation, int(reply_pk)) if str(reply_pk or "").isdigit() else None
     return {
-        **thread_context(request.user, consultation, return_to="discussion", form=form),
+        **_participation(request.user, consultation, "discussion", form),
         "page_obj": page_obj,
         "thread": page_obj.object_list,
         "reply_to": reply_to,
