@@ -803,7 +803,7 @@ class DiscussionMessage(models.Model):
     )
     # The author's role when they wrote, so the thread shows it without a query per row.
     author_role = models.CharField(_("role"), max_length=12, choices=Role.choices)
-    body = models.TextField(_("message"), max_length=DISCUSSION_MESSAGE_MAX_LENGTH)
+    body = models.TextField(_("message text"), max_length=DISCUSSION_MESSAGE_MAX_LENGTH)
     is_conclusion = models.BooleanField(_("the panel's conclusion"), default=False)
     reply_to = models.ForeignKey(
         "self",
