@@ -294,6 +294,17 @@ def number_line(number: str | int, kind: str, issuer_abbreviation: str) -> str:
     return f"Số: {text}/{symbol}"
 
 
+# Academic ranks, degrees and professional titles as abbreviated before a name
+# ("GS.TSKH.", "PGS.TS.", "KTS.", "ThS."); each ends with a dot.
+_LEADING_TITLES = re.compile(r"^(?:(?:GS|PGS|TSKH|TS|ThS|KTS|KS|CN|NCS|BS|LS)\.\s*)+", re.I)
+
+
+def signer_name(name: str) -> str:
+    """The name under a signature: Decree 30 (Appendix I) puts no academic rank, degree
+    or title before it, so "GS.TSKH. Lê Thị Minh Châu" signs as "Lê Thị Minh Châu"."""
+    return _LEADING_TITLES.sub("", clean_text(name).strip())
+
+
 def document_kind_name(kind: str) -> str:
     """The name of a document kind from its abbreviation ("BC" -> "Báo cáo")."""
     try:
@@ -942,9 +953,7 @@ class Decree30Document:
                     )
             # Room for the signature and the seal.
             right.append(
-                ParagraphSpec(
-                    clean_text(signer.name).strip(), style=SIGNATURE_STYLE, space_before_pt=72
-                )
+                ParagraphSpec(signer_name(signer.name), style=SIGNATURE_STYLE, space_before_pt=72)
             )
 
         def cell(index: int, paragraphs: Sequence[ParagraphSpec]) -> str:

@@ -125,7 +125,7 @@ def report_data(consultation: Consultation) -> ReportData:
         signer=Signer(
             authority="TM. TỔ CHUYÊN GIA",
             position="TỔ TRƯỞNG",
-            name=chair.expert.titled_name if chair else "",
+            name=chair.expert.full_name if chair else "",
         ),
         introduction=_paragraphs(consultation.introduction),
         conclusions=_paragraphs(consultation.conclusions),

@@ -194,7 +194,9 @@ def sample_document(*, landscape: bool = False) -> bytes:
         (datetime.date(2026, 10, 1), "Hà Nội, ngày 01 tháng 10 năm 2026"),
     ],
 )
-def test_date_line_pads_days_below_ten_and_only_months_one_and_two(date: datetime.date, expected: str) -> None:
+def test_date_line_pads_days_below_ten_and_months_one_and_two(
+    date: datetime.date, expected: str
+) -> None:
     assert vietnamese_date_line("Hà Nội", date) == expected
 
 

@@ -86,11 +86,22 @@ def test_the_report_is_a4_times_new_roman_with_title_motto_and_date_line(reporte
         p
         for p in document.paragraphs
         + [p for t in document.tables for r in t.rows for c in r.cells for p in c.paragraphs]
-        if re.search(r"Hà Nội, ngày \d\d tháng \d\d năm \d{4}", p.text)
+        if re.search(r"Hà Nội, ngày \d\d tháng \d{1,2} năm \d{4}", p.text)
     )
     assert is_italic(date_line)
     assert "Hồ sơ cơ bản đáp ứng yêu cầu." in text
     assert "Cần bổ sung bãi đỗ xe công cộng." in text
+
+
+def _closing_cells(document):
+    closing = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("Nơi nhận:"))
+    return closing.rows[0].cells
+
+
+def test_the_chair_signs_the_report_without_academic_titles(reported):
+    _, content = _stored(reported, "report")
+    signature = _closing_cells(open_docx(content))[1].paragraphs
+    assert signature[-1].text == "Trần Quốc Bảo"
 
 
 def test_the_response_table_is_landscape_with_the_columns_and_counts(

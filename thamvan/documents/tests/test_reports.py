@@ -374,6 +374,14 @@ def test_signature_block(any_document: DocxDocument) -> None:
     assert space_before is not None and space_before.pt >= 48
 
 
+@pytest.mark.parametrize("build", list(BUILDERS.values()), ids=list(BUILDERS))
+def test_the_signer_signs_without_academic_titles(build: Builder) -> None:
+    signer = Signer("TM. Tổ chuyên gia", "Tổ trưởng", "GS.TSKH. Lê Thị Minh Châu")
+    document = open_docx(build(dataclasses.replace(DATA, signer=signer)))
+    name = closing_table(document).rows[0].cells[1].paragraphs[-1]
+    assert name.text == "Lê Thị Minh Châu"
+
+
 # --- Response table ----------------------------------------------------------------
 
 
