@@ -5,3 +5,13 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// Live preview of a composed document number: "45" shows as "Số: 45/BC-HQHPTĐTVN".
+document.addEventListener("input", (event) => {
+  const input = event.target.closest("[data-number-symbol]");
+  const preview = input && document.querySelector(`output[for="${input.id}"]`);
+  if (!preview) return;
+  const number = input.value.trim();
+  const shown = /^[0-9]+$/.test(number) ? String(Number(number)).padStart(2, "0") : number || "…";
+  preview.textContent = `Số: ${shown}/${preview.dataset.symbol}`;
+});

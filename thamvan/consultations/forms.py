@@ -16,6 +16,7 @@ from thamvan.consultations.models import (
 )
 from thamvan.core.forms import DateField
 from thamvan.core.locking import EditConflict, OptimisticLockForm, show_conflict
+from thamvan.documents.decree30 import is_plain_number
 from thamvan.dossiers.models import Document, DossierVersion
 from thamvan.experts.models import Expert, Specialty
 from thamvan.organizations.models import Organization
@@ -212,8 +213,27 @@ class SynthesisForm(forms.Form):
     )
 
 
+REPORT_NUMBER_ONLY = _("Type only the number, such as 45: the system adds “/%(symbol)s” to it.")
+
+
 class ReportForm(forms.Form):
     report_number = forms.CharField(label=_("Report number"), required=False, max_length=30)
+
+    def __init__(self, *args: Any, symbol: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The number is composed with the symbol, so the user types the number only.
+        self.symbol = symbol
+        field = self.fields["report_number"]
+        field.help_text = _("Printed as “Số: 45/%(symbol)s”.") % {"symbol": symbol}
+        field.widget.attrs.update({"inputmode": "numeric", "data-number-symbol": symbol})
+
+    def clean_report_number(self) -> str:
+        number: str = self.cleaned_data["report_number"].strip()
+        if number and not is_plain_number(number):
+            raise forms.ValidationError(
+                REPORT_NUMBER_ONLY, code="number_only", params={"symbol": self.symbol}
+            )
+        return number
 
 
 class ResponseForm(forms.Form):

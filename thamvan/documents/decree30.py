@@ -275,23 +275,39 @@ def vietnamese_date_line(place: str, date: datetime.date) -> str:
     return f"{clean_text(place).strip()}, {vietnamese_date(date)}"
 
 
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def is_plain_number(text: str) -> bool:
+    """Whether ``text`` is a bare document number ("45"), which is what users type: the
+    symbol after the slash is composed from the document kind and the issuer."""
+    return _PLAIN_NUMBER.fullmatch(text.strip()) is not None
+
+
+def document_symbol(kind: str, issuer_abbreviation: str) -> str:
+    """The symbol after the number, e.g. "BC-HQHĐT"; an empty ``kind`` gives the
+    letter form ("HQHĐT")."""
+    symbol = clean_text(issuer_abbreviation).strip()
+    kind = clean_text(kind).strip()
+    return f"{kind}-{symbol}" if kind else symbol
+
+
 def number_line(number: str | int, kind: str, issuer_abbreviation: str) -> str:
     """The number line, e.g. "Số: 12/BC-HQHĐT".
 
     Numbers below 10 get a leading zero (Decree 30). An empty number leaves a blank for
-    the clerk to fill in on issue; an empty ``kind`` gives the letter form
-    ("Số: 12/HQHĐT").
+    the clerk to fill in on issue. A number that already carries a symbol
+    ("532/BC-HQHĐT", stored before numbers were composed) is printed as it is rather
+    than given a second symbol.
     """
     text = clean_text(str(number)).strip()
-    if text.isdigit():
+    if "/" in text:
+        return f"Số: {text}"
+    if is_plain_number(text):
         text = f"{int(text):02d}"
     elif not text:
         text = " " * 6
-    symbol = clean_text(issuer_abbreviation).strip()
-    kind = clean_text(kind).strip()
-    if kind:
-        symbol = f"{kind}-{symbol}"
-    return f"Số: {text}/{symbol}"
+    return f"Số: {text}/{document_symbol(kind, issuer_abbreviation)}"
 
 
 # Academic ranks, degrees and professional titles as abbreviated before a name

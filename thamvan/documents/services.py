@@ -17,7 +17,7 @@ from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.consultations.models import Consultation, Opinion, OpinionItem
 from thamvan.core.uploads import generated_key
-from thamvan.documents.decree30 import DocumentHeader, Issuer, Signer
+from thamvan.documents.decree30 import DocumentHeader, Issuer, Signer, document_symbol
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.reports import (
     OpinionItem as ReportItem,
@@ -43,6 +43,16 @@ FILENAMES = {
     Kind.ITEMS: "Tong-hop-y-kien-{pk}.xlsx",
 }
 DEFAULT_PLACE = "Hà Nội"
+REPORT_KIND = "BC"
+# Used in the number line when the association has no abbreviation on record.
+DEFAULT_ABBREVIATION = "HQH"
+
+
+def report_symbol(consultation: Consultation) -> str:
+    """What follows the report's number, e.g. "BC-HQHPTĐTVN" in "Số: 45/BC-HQHPTĐTVN"."""
+    return document_symbol(
+        REPORT_KIND, consultation.association.abbreviation or DEFAULT_ABBREVIATION
+    )
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -115,9 +125,10 @@ def report_data(consultation: Consultation) -> ReportData:
             issuer=Issuer(
                 parent=parent,
                 name=association.name,
-                abbreviation=association.abbreviation or "HQH",
+                abbreviation=association.abbreviation or DEFAULT_ABBREVIATION,
             ),
             number=consultation.report_number,
+            kind=REPORT_KIND,
             place=DEFAULT_PLACE,
             date=date,
         ),

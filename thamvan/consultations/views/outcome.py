@@ -30,6 +30,7 @@ from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.locking import EditConflict
 from thamvan.documents.downloads import generated_document_response
+from thamvan.documents.services import report_symbol
 
 GROUPINGS = ("question", "section", "topic", "verdict")
 
@@ -108,7 +109,7 @@ def synthesis(request: AuthedRequest, pk: int) -> HttpResponse:
             "by": by,
             "groupings": GROUPINGS,
             "editable": editable,
-            "report_form": ReportForm(),
+            "report_form": ReportForm(symbol=report_symbol(consultation)),
             "can_issue": lifecycle.can("issue_report", request.user, consultation),
         },
     )
@@ -120,7 +121,7 @@ def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
     if not lifecycle.may("issue_report", request.user, consultation):
         raise PermissionDenied
-    form = ReportForm(request.POST)
+    form = ReportForm(request.POST, symbol=report_symbol(consultation))
     if not form.is_valid():
         # Issuing cannot be undone: never with a number other than the one typed.
         messages.error(

@@ -43,6 +43,7 @@ from ..decree30 import (
     clean_text,
     document_kind_name,
     estimate_text_width_pt,
+    is_plain_number,
     number_line,
     recipient_lines,
     to_roman,
@@ -215,10 +216,20 @@ def test_date_line_normalises_decomposed_place_name() -> None:
         (123, "BC", "Số: 123/BC-HQHĐT"),
         ("", "BC", "Số:       /BC-HQHĐT"),
         (12, "", "Số: 12/HQHĐT"),
+        # A full number stored before numbers were composed keeps its own symbol.
+        ("532/BC-HQHĐT", "BC", "Số: 532/BC-HQHĐT"),
     ],
 )
 def test_number_line(number: str | int, kind: str, expected: str) -> None:
     assert number_line(number, kind, "HQHĐT") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("45", True), (" 07 ", True), ("532/BC-HQHĐT", False), ("45a", False), ("", False)],
+)
+def test_only_a_bare_number_is_a_plain_number(text: str, plain: bool) -> None:
+    assert is_plain_number(text) is plain
 
 
 def test_document_kind_names() -> None:
