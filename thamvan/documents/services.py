@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from thamvan import audit
 from thamvan.accounts.models import User
@@ -28,7 +28,9 @@ from thamvan.documents.reports import (
     response_table_docx,
     synthesis_report_docx,
 )
+from thamvan.dossiers.models import Dossier
 from thamvan.search.indexing import index_object
+from thamvan.search.normalize import fold
 
 Kind = GeneratedDocument.Kind
 ALL_KINDS: tuple[str, ...] = (Kind.REPORT, Kind.RESPONSE_TABLE, Kind.ITEMS)
@@ -53,6 +55,21 @@ def report_symbol(consultation: Consultation) -> str:
     return document_symbol(
         REPORT_KIND, consultation.association.abbreviation or DEFAULT_ABBREVIATION
     )
+
+
+def document_subject(dossier: Dossier) -> str:
+    """What the documents say was consulted on: the dossier's kind, in Vietnamese whatever
+    the interface language, then its name; the kind is left out when the name already
+    starts with it ("Quy hoạch phân khu đô thị N9"), or when it is "other"."""
+    name = dossier.name.strip()
+    if dossier.kind == Dossier.Kind.OTHER:
+        return name
+    with translation.override("vi"):
+        kind = str(dossier.get_kind_display())
+    folded_name, folded_kind = fold(name), fold(kind)
+    if folded_name == folded_kind or folded_name.startswith(f"{folded_kind} "):
+        return name
+    return f"{kind} {name}"
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -132,7 +149,7 @@ def report_data(consultation: Consultation) -> ReportData:
             place=DEFAULT_PLACE,
             date=date,
         ),
-        subject=f"{consultation.dossier.get_kind_display()} {consultation.dossier.name}",
+        subject=document_subject(consultation.dossier),
         signer=Signer(
             authority="TM. TỔ CHUYÊN GIA",
             position="TỔ TRƯỞNG",

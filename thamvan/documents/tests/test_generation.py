@@ -17,6 +17,7 @@ from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.documents.decree30 import MOTTO, NATIONAL_TITLE
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.reports import COUNT_LABELS, RESPONSE_TABLE_COLUMNS
+from thamvan.documents.services import document_subject
 from thamvan.documents.tests.test_decree30 import is_italic, mm, open_docx
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
@@ -102,6 +103,31 @@ def test_the_chair_signs_the_report_without_academic_titles(reported):
     _, content = _stored(reported, "report")
     signature = _closing_cells(open_docx(content))[1].paragraphs
     assert signature[-1].text == "Trần Quốc Bảo"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "subject"),
+    [
+        ("zoning_plan", "Quy hoạch phân khu đô thị N9", "Quy hoạch phân khu đô thị N9"),
+        # Compared folded: a name typed without accents still starts with the kind.
+        ("zoning_plan", "quy hoach phan khu N9", "quy hoach phan khu N9"),
+        ("detailed_plan", "Khu đô thị Thượng Thanh", "Quy hoạch chi tiết Khu đô thị Thượng Thanh"),
+        ("detailed_plan", "Quy hoạch chi tiết", "Quy hoạch chi tiết"),
+        ("other", "Đề án phát triển nhà ở xã hội", "Đề án phát triển nhà ở xã hội"),
+    ],
+)
+def test_the_subject_names_the_kind_once(kind, name, subject):
+    assert document_subject(DossierFactory.build(kind=kind, name=name)) == subject
+
+
+def test_no_document_repeats_the_kind_in_its_summary(reported):
+    for kind in ("report", "response_table"):
+        text = _all_text(open_docx(_stored(reported, kind)[1]))
+        assert "Quy hoạch phân khu đô thị N9" in text
+        assert "Quy hoạch phân khu Quy hoạch phân khu" not in text
+    sheet = load_workbook(io.BytesIO(_stored(reported, "items")[1])).active
+    assert sheet is not None
+    assert sheet["A1"].value == "Tổng hợp ý kiến về Quy hoạch phân khu đô thị N9"
 
 
 def test_the_response_table_is_landscape_with_the_columns_and_counts(
