@@ -1061,13 +1061,29 @@ class Decree30Document:
         return normalize_zip(buffer.getvalue(), self._date or datetime.date(1980, 1, 1))
 
 
+def _same_text_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def recipient_lines(recipients: Sequence[str], archive: str = "") -> list[str]:
-    """Recipient lines in Decree 30 form: "- name;" each, closed by "- Lưu: VT, ...."."""
+    """Recipient lines in Decree 30 form: "- name;" each, closed by "- Lưu: VT, ....".
+
+    A recipient or archive entry given twice is listed once, and "VT" is not repeated
+    after the prefix that already holds it.
+    """
     lines: list[str] = []
+    seen: set[str] = set()
     for recipient in recipients:
         text = clean_text(recipient).strip().lstrip("-").strip().rstrip(";,.")
-        if text:
+        if text and _same_text_key(text) not in seen:
+            seen.add(_same_text_key(text))
             lines.append(f"- {text};")
-    archive_text = clean_text(archive).strip().rstrip(".")
-    lines.append(f"- {ARCHIVE_PREFIX}, {archive_text}." if archive_text else f"- {ARCHIVE_PREFIX}.")
+    entries: list[str] = []
+    kept = {_same_text_key(ARCHIVE_PREFIX.rsplit(" ", 1)[-1])}
+    for entry in clean_text(archive).strip().rstrip(".").split(","):
+        entry = entry.strip()
+        if entry and _same_text_key(entry) not in kept:
+            kept.add(_same_text_key(entry))
+            entries.append(entry)
+    lines.append(f"- {', '.join([ARCHIVE_PREFIX, *entries])}.")
     return lines

@@ -159,7 +159,8 @@ def report_data(consultation: Consultation) -> ReportData:
         conclusions=_paragraphs(consultation.conclusions),
         recommendations=_paragraphs(consultation.recommendations),
         recipients=[consultation.dossier.lead_agency.name, "Thành viên Tổ chuyên gia"],
-        archive=f"VT, {association.abbreviation or 'VP'}",
+        # The association's office drafts the report; "VT" is printed by the builder.
+        archive="VP",
         items=report_items(consultation),
     )
 

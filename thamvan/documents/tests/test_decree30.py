@@ -285,6 +285,14 @@ def test_recipient_lines_follow_decree_punctuation() -> None:
     assert recipient_lines([]) == ["- Lưu: VT."]
 
 
+def test_recipient_lines_list_each_recipient_and_archive_entry_once() -> None:
+    lines = recipient_lines(
+        ["Sở Xây dựng", "sở xây dựng;", "Thành viên Tổ chuyên gia", "Sở Xây dựng"],
+        "VT, VT, VP, vp",
+    )
+    assert lines == ["- Sở Xây dựng;", "- Thành viên Tổ chuyên gia;", "- Lưu: VT, VP."]
+
+
 # --- The builder ---------------------------------------------------------------------
 
 

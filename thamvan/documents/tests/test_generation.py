@@ -130,6 +130,13 @@ def test_no_document_repeats_the_kind_in_its_summary(reported):
     assert sheet["A1"].value == "Tổng hợp ý kiến về Quy hoạch phân khu đô thị N9"
 
 
+def test_the_report_files_its_copy_once(reported):
+    recipients = _closing_cells(open_docx(_stored(reported, "report")[1]))[0]
+    lines = [p.text for p in recipients.paragraphs]
+    assert lines[-1] == "- Lưu: VT, VP."
+    assert len(lines) == len(set(lines))
+
+
 def test_the_response_table_is_landscape_with_the_columns_and_counts(
     reported, officer, django_capture_on_commit_callbacks
 ):
