@@ -71,6 +71,10 @@ RECIPIENTS_LABEL_PT = 12  # "Nơi nhận:": 12 pt, bold italic
 RECIPIENTS_PT = 11  # recipients: 11 pt
 PAGE_NUMBER_PT = 13  # page number: 13-14 pt, centred in the top margin
 TABLE_PT = 12  # Decree 30 does not size table text; 12 pt keeps 7 columns readable
+DATA_CELL_MARGIN_MM = 1.5
+# Room above the estimated width of a header word: the estimate uses Adobe's Times
+# metrics, and Word's own may be a little wider.
+HEADER_WORD_SLACK_MM = 1.0
 
 FIRST_LINE_INDENT_MM = 12.7  # paragraph indent: 1-1.27 cm
 PARAGRAPH_SPACING_PT = 6  # at least 6 pt between paragraphs
@@ -347,6 +351,44 @@ def estimate_text_width_pt(text: str, size_pt: float, *, bold: bool = False) -> 
         code = ord(_base_letter(char))
         total += widths[code - 32] if 32 <= code <= 126 else _FALLBACK_WIDTH
     return total * size_pt / 1000
+
+
+def longest_word_mm(text: str, size_pt: float, *, bold: bool = False) -> float:
+    """Width of the widest word of ``text``: a cell narrower than that breaks the word."""
+    words = clean_text(text).split()
+    return max((estimate_text_width_pt(w, size_pt, bold=bold) for w in words), default=0) * (
+        _MM_PER_PT
+    )
+
+
+def fit_column_widths(
+    columns: Sequence[TableColumn], total_mm: float, cell_margin_mm: float
+) -> list[int]:
+    """Column widths in twips filling ``total_mm`` in the columns' proportions, except that
+    no column is narrower than the widest word of its title (so "STT" never wraps to
+    "ST/T"); the room this takes comes from the other columns in proportion."""
+    minimums = [
+        longest_word_mm(column.title, TABLE_PT, bold=True)
+        + 2 * cell_margin_mm
+        + HEADER_WORD_SLACK_MM
+        for column in columns
+    ]
+    widths = [column.width_mm for column in columns]
+    fixed: set[int] = set()
+    while True:
+        free = [i for i in range(len(columns)) if i not in fixed]
+        room = total_mm - sum(minimums[i] for i in fixed)
+        weight = sum(columns[i].width_mm for i in free)
+        for i in range(len(columns)):
+            widths[i] = minimums[i] if i in fixed else columns[i].width_mm * room / weight
+        short = {i for i in free if widths[i] < minimums[i]}
+        if not short or len(short) == len(free):
+            fixed |= short
+            break
+        fixed |= short
+    if len(fixed) == len(columns):
+        widths = minimums
+    return [mm_to_twips(width) for width in widths]
 
 
 def _margin(mm: float) -> Twips:
@@ -989,9 +1031,7 @@ class Decree30Document:
     ) -> None:
         """A bordered table filling the text width, with the column titles as a header
         row that Word repeats at the top of every page."""
-        total = sum(column.width_mm for column in columns)
-        scale = self.text_width_mm / total
-        widths = [mm_to_twips(column.width_mm * scale) for column in columns]
+        widths = fit_column_widths(columns, self.text_width_mm, DATA_CELL_MARGIN_MM)
         full_width = sum(widths)
         header_cells = [
             _cell_xml(
@@ -1024,8 +1064,9 @@ class Decree30Document:
                 )
                 for width, column, text in zip(widths, columns, texts, strict=True)
             ]
-            rows_xml.append(_row_xml(cells))
-        self._append(_table_xml(widths, rows_xml, borders=True, cell_margin_mm=1.5))
+            # A row split across pages can leave a lone word on the next page.
+            rows_xml.append(_row_xml(cells, cant_split=True))
+        self._append(_table_xml(widths, rows_xml, borders=True, cell_margin_mm=DATA_CELL_MARGIN_MM))
 
     # -- output --
 

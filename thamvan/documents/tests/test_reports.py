@@ -18,7 +18,15 @@ from docx.text.paragraph import Paragraph
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..decree30 import MOTTO, NATIONAL_TITLE, DocumentHeader, Issuer, Signer
+from ..decree30 import (
+    MOTTO,
+    NATIONAL_TITLE,
+    TABLE_PT,
+    DocumentHeader,
+    Issuer,
+    Signer,
+    longest_word_mm,
+)
 from ..reports import (
     AGREED_LABEL,
     OpinionCounts,
@@ -393,6 +401,49 @@ def test_response_table_columns_and_repeated_header(any_document: DocxDocument) 
     borders = table._tbl.tblPr.find(qn("w:tblBorders"))
     assert {edge.get(qn("w:val")) for edge in borders} == {"single"}
     assert len(borders) == 6
+
+
+def test_no_row_splits_across_pages_and_the_header_repeats(any_document: DocxDocument) -> None:
+    rows = response_table(any_document)._tbl.findall(qn("w:tr"))
+    assert len(rows) > 2
+    for index, row in enumerate(rows):
+        assert row.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+        assert (row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None) == (index == 0)
+
+
+def _bordered_tables(document: DocxDocument) -> list[Table]:
+    return [
+        table
+        for table in document.tables
+        if {edge.get(qn("w:val")) for edge in table._tbl.tblPr.find(qn("w:tblBorders"))}
+        == {"single"}
+    ]
+
+
+def test_header_cells_are_wide_enough_for_their_longest_word(
+    any_document: DocxDocument,
+) -> None:
+    """ "STT" must not wrap to "ST/T": each header cell, less its left and right margins,
+    holds the widest word of its title in 12 pt bold with half a millimetre to spare."""
+    tables = _bordered_tables(any_document)
+    assert len(tables) >= 2
+    for table in tables:
+        margins = table._tbl.tblPr.find(qn("w:tblCellMar"))
+        padding = sum(
+            int(margins.find(qn(f"w:{side}")).get(qn("w:w"))) for side in ("left", "right")
+        )
+        header = table._tbl.findall(qn("w:tr"))[0]
+        for cell in header.findall(qn("w:tc")):
+            width = int(cell.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w")))
+            word_mm = longest_word_mm(text_of(cell), TABLE_PT, bold=True)
+            assert (width - padding) / 56.7 >= word_mm + 0.5, text_of(cell)
+
+
+def test_the_topic_table_keeps_stt_on_one_line(report: DocxDocument) -> None:
+    topics = next(t for t in _bordered_tables(report) if row_texts(t, 0)[1] == "Nhóm nội dung")
+    stt = topics._tbl.findall(qn("w:tr"))[0].findall(qn("w:tc"))[0]
+    assert text_of(stt) == "STT"
+    assert int(stt.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w"))) / 56.7 >= 11
 
 
 def test_response_table_rows_are_grouped_by_topic(any_document: DocxDocument) -> None:
