@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +19,19 @@ from typing import Literal, get_args
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from .decree30 import (
     FONT_NAME,
+    FOOTER_DISTANCE_MM,
+    HEADER_DISTANCE_MM,
+    MARGIN_BOTTOM_MM,
+    MARGIN_LEFT_MM,
+    MARGIN_RIGHT_MM,
+    MARGIN_TOP_MM,
     TITLE_STYLE,
     BoldRow,
     Decree30Document,
@@ -415,6 +423,12 @@ def _xlsx_text(value: str) -> str:
     return text
 
 
+def _inches(mm: float) -> float:
+    """Spreadsheet margins are in inches; rounding up keeps a margin at the lower bound
+    of a Decree 30 range from falling below it."""
+    return math.ceil(mm / 25.4 * 1000) / 1000
+
+
 def _write_text(sheet: Worksheet, row: int, column: int, value: str, style: str) -> None:
     cell = sheet.cell(row=row, column=column, value=_xlsx_text(value))
     # openpyxl stores any string starting with "=" as a formula; user text must never
@@ -509,6 +523,20 @@ def opinion_items_xlsx(
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins = PageMargins(
+        top=_inches(MARGIN_TOP_MM),
+        bottom=_inches(MARGIN_BOTTOM_MM),
+        left=_inches(MARGIN_LEFT_MM),
+        right=_inches(MARGIN_RIGHT_MM),
+        header=_inches(HEADER_DISTANCE_MM),
+        footer=_inches(FOOTER_DISTANCE_MM),
+    )
+    # Decree 30: the page number centred in the top margin.
+    page_header = sheet.oddHeader
+    assert page_header is not None  # openpyxl creates it with the sheet
+    page_header.center.text = "&P"
+    page_header.center.font = FONT_NAME
+    page_header.center.size = 13
 
     stamp_date = date or datetime.date(1980, 1, 1)
     stamp = datetime.datetime(stamp_date.year, stamp_date.month, stamp_date.day)

@@ -595,6 +595,25 @@ def test_xlsx_headers_rows_and_layout(xlsx: bytes) -> None:
     assert "Tổng số ý kiến: 7" in sheet["A2"].value
 
 
+def test_xlsx_prints_on_a4_landscape_with_decree_margins_and_page_numbers(xlsx: bytes) -> None:
+    sheet = worksheet(xlsx)
+    setup = sheet.page_setup
+    assert (setup.orientation, str(setup.paperSize)) == ("landscape", "9")  # 9: A4
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None and fit.fitToPage
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    margins_mm = {
+        side: getattr(sheet.page_margins, side) * 25.4
+        for side in ("top", "bottom", "left", "right")
+    }
+    assert 20 <= margins_mm["top"] <= 25 and 20 <= margins_mm["bottom"] <= 25
+    assert 30 <= margins_mm["left"] <= 35
+    assert 15 <= margins_mm["right"] <= 20
+    assert sheet.oddHeader is not None
+    assert "&P" in (sheet.oddHeader.center.text or "")
+    assert sheet.print_title_rows == "$3:$3"
+
+
 def test_xlsx_never_turns_text_into_formulas(xlsx: bytes) -> None:
     sheet = worksheet(xlsx)
     cell = sheet["E6"]
