@@ -293,7 +293,7 @@ def document_symbol(kind: str, issuer_abbreviation: str) -> str:
     letter form ("HQHĐT")."""
     symbol = clean_text(issuer_abbreviation).strip()
     kind = clean_text(kind).strip()
-    return f"{kind}-{symbol}" if kind else symbol
+    return "-".join(part for part in (kind, symbol) if part)
 
 
 def number_line(number: str | int, kind: str, issuer_abbreviation: str) -> str:

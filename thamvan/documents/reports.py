@@ -84,6 +84,7 @@ RESPONSE_TABLE_TITLE = "Bảng tổng hợp, tiếp thu, giải trình ý kiến
 RESPONSE_TABLE_SUMMARY = "về {subject}"
 APPENDIX_LABEL = "Phụ lục"
 APPENDIX_CITATION = "(Kèm theo {citation})"
+ANSWERS_CITATION = "(Tiếp thu, giải trình ý kiến tại {citation})"
 RESULTS_HEADING = "Kết quả tổng hợp ý kiến"
 BY_TOPIC_INTRO = "Kết quả tổng hợp theo nhóm nội dung như sau:"
 APPENDIX_REFERENCE = (
@@ -220,6 +221,8 @@ class ReportData:
     recipients: Sequence[str] = ()
     archive: str = ""
     items: Sequence[OpinionItem] = ()
+    # The document a standalone response table answers, cited under its title.
+    answers: DocumentHeader | None = None
 
     @property
     def counts(self) -> OpinionCounts:
@@ -387,12 +390,24 @@ def synthesis_report_docx(
 
 
 def response_table_docx(data: ReportData, *, grouped: bool = True) -> bytes:
-    """The response table as a standalone A4 landscape document with the same header,
-    closing and signature as the report."""
+    """The response table as a standalone A4 landscape document: the agency's own, under
+    its header and signature, citing the report it answers (``data.answers``)."""
     document = Decree30Document(landscape=True)
     document.add_header(data.header)
     summary = _response_table_summary(data)
     document.add_title(RESPONSE_TABLE_TITLE, summary)
+    if data.answers is not None:
+        document.add_paragraphs(
+            [
+                ParagraphSpec(
+                    ANSWERS_CITATION.format(citation=data.answers.citation()),
+                    style=TITLE_STYLE,
+                    bold=False,
+                    italic=True,
+                ),
+                ParagraphSpec(space_before_pt=6),
+            ]
+        )
     _add_response_table(document, data, grouped=grouped)
     document.add_closing(data.recipients, data.signer, archive=data.archive)
     _set_properties(document, data, f"{RESPONSE_TABLE_TITLE} {summary}")

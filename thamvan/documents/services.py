@@ -6,6 +6,7 @@ request only records a pending ``GeneratedDocument`` and enqueues it on commit.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 
@@ -14,8 +15,15 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from thamvan import audit
-from thamvan.accounts.models import User
-from thamvan.consultations.models import Consultation, Opinion, OpinionItem
+from thamvan.accounts.models import Membership, User
+from thamvan.consultations.models import (
+    Consultation,
+    Opinion,
+    OpinionItem,
+    Response,
+    State,
+    Transition,
+)
 from thamvan.core.uploads import generated_key
 from thamvan.documents.decree30 import DocumentHeader, Issuer, Signer, document_symbol
 from thamvan.documents.models import GeneratedDocument
@@ -29,6 +37,7 @@ from thamvan.documents.reports import (
     synthesis_report_docx,
 )
 from thamvan.dossiers.models import Dossier
+from thamvan.organizations.models import Organization
 from thamvan.search.indexing import index_object
 from thamvan.search.normalize import fold
 
@@ -146,7 +155,7 @@ def report_data(consultation: Consultation) -> ReportData:
             ),
             number=consultation.report_number,
             kind=REPORT_KIND,
-            place=DEFAULT_PLACE,
+            place=place_of(association),
             date=date,
         ),
         subject=document_subject(consultation.dossier),
@@ -165,12 +174,92 @@ def report_data(consultation: Consultation) -> ReportData:
     )
 
 
+# Prefixes of administrative unit names that the place line leaves out: Decree 30 dates
+# a document "Hà Nội, ngày …", not "Thành phố Hà Nội, ngày …".
+_UNIT_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ")
+
+
+def place_of(organization: Organization) -> str:
+    """The place name of the organisation's seat, from its own administrative unit or the
+    nearest one above it; ``DEFAULT_PLACE`` when none has one."""
+    current: Organization | None = organization
+    while current is not None:
+        if current.administrative_unit_id and current.administrative_unit:
+            name = current.administrative_unit.name.strip()
+            for prefix in _UNIT_PREFIXES:
+                rest = name.removeprefix(prefix)
+                # "Phường 1" keeps its prefix: "1" alone names no place.
+                if rest != name and not rest.isdigit():
+                    return rest
+            return name
+        current = current.parent if current.parent_id else None
+    return DEFAULT_PLACE
+
+
+def closing_officer(consultation: Consultation) -> User | None:
+    """Who signs the response table: whoever the closing transition records, else the
+    agency officer who answered last (a round still being answered)."""
+    closed = (
+        Transition.objects.filter(consultation=consultation, to_state=State.CLOSED)
+        .exclude(actor=None)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if closed is not None:
+        return closed.actor
+    last = (
+        Response.objects.filter(item__opinion__consultation=consultation)
+        .exclude(responded_by=None)
+        .select_related("responded_by")
+        .order_by("-responded_at", "-pk")
+        .first()
+    )
+    return last.responded_by if last is not None else None
+
+
+def response_table_data(consultation: Consultation) -> ReportData:
+    """The response table is the agency's document: its header, its number (left blank
+    for its clerk), its place and date, signed by its officer who closes the round; it
+    refers to the association's report it answers."""
+    report = report_data(consultation)
+    agency = consultation.dossier.lead_agency
+    officer = closing_officer(consultation)
+    position = ""
+    if officer is not None:
+        position = (
+            Membership.objects.filter(user=officer, organization=agency, is_active=True)
+            .values_list("position", flat=True)
+            .first()
+            or ""
+        )
+    moment = consultation.closed_at or timezone.now()
+    return dataclasses.replace(
+        report,
+        header=DocumentHeader(
+            issuer=Issuer(
+                parent=agency.parent.name if agency.parent_id and agency.parent else "",
+                name=agency.name,
+                abbreviation=agency.abbreviation,
+            ),
+            number="",
+            place=place_of(agency),
+            date=moment.astimezone(timezone.get_current_timezone()).date(),
+            kind=REPORT_KIND,
+        ),
+        signer=Signer(authority="", position=position, name=officer.full_name if officer else ""),
+        recipients=[consultation.association.name],
+        archive="",
+        answers=report.header if consultation.report_number else None,
+    )
+
+
 def render(kind: str, consultation: Consultation) -> bytes:
+    if kind == Kind.RESPONSE_TABLE:
+        return response_table_docx(response_table_data(consultation))
     data = report_data(consultation)
     if kind == Kind.REPORT:
         return synthesis_report_docx(data)
-    if kind == Kind.RESPONSE_TABLE:
-        return response_table_docx(data)
     return opinion_items_xlsx(
         list(data.items), f"Tổng hợp ý kiến về {data.subject}", date=data.header.date
     )
@@ -208,7 +297,10 @@ def documents_generate(
 def document_build(record: GeneratedDocument) -> GeneratedDocument:
     """Generate and store the file of a pending record."""
     consultation = Consultation.objects.select_related(
-        "association__parent", "dossier__lead_agency"
+        "association__parent",
+        "association__administrative_unit",
+        "dossier__lead_agency__parent",
+        "dossier__lead_agency__administrative_unit",
     ).get(pk=record.consultation_id)
     try:
         content = render(record.kind, consultation)

@@ -12,15 +12,19 @@ from django.urls import reverse
 from docx.enum.section import WD_ORIENT
 from openpyxl import load_workbook
 
+from thamvan.accounts.models import Membership
+from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
+from thamvan.consultations.models import State, Transition
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.documents.decree30 import MOTTO, NATIONAL_TITLE
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.reports import COUNT_LABELS, RESPONSE_TABLE_COLUMNS
-from thamvan.documents.services import document_subject
+from thamvan.documents.services import closing_officer, document_subject, place_of
 from thamvan.documents.tests.test_decree30 import is_italic, mm, open_docx
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
+from thamvan.organizations.models import AdministrativeUnit
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +167,81 @@ def test_the_items_workbook_lists_every_remark(reported):
     assert sheet is not None
     values = [cell.value for row in sheet.iter_rows(min_row=4) for cell in row]
     assert "Cần bổ sung bãi đỗ xe công cộng." in values
+
+
+def _answer_all(consultation, officer, capture):
+    item = outcome_services.items_to_answer(consultation).get()
+    with capture(execute=True):
+        outcome_services.response_record(
+            actor=officer, item=item, result="not_accepted", explanation="Đã có bãi đỗ ngầm."
+        )
+    consultation.refresh_from_db()
+
+
+def _header_cells(document):
+    header = document.tables[0]
+    return header.rows[0].cells[0].text, header.rows[1].cells[0].text, header.rows[1].cells[1].text
+
+
+def test_the_response_table_is_the_agencys_document(
+    reported, officer, orgs, django_capture_on_commit_callbacks
+):
+    Membership.objects.filter(user=officer, organization=orgs.department).update(
+        position="Phó Giám đốc"
+    )
+    _answer_all(reported, officer, django_capture_on_commit_callbacks)
+    document = open_docx(_stored(reported, "response_table")[1])
+    issuer, number, date_line = _header_cells(document)
+    assert issuer.split("\n")[:2] == [
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI",
+        "SỞ QUY HOẠCH - KIẾN TRÚC HÀ NỘI",
+    ]
+    # Its own number, left for the agency's clerk: never the report's.
+    assert re.fullmatch(r"Số: +/BC-QHKT", number)
+    assert date_line.startswith("Hà Nội, ngày ")
+    recipients, signature = _closing_cells(document)
+    assert [p.text for p in signature.paragraphs] == ["PHÓ GIÁM ĐỐC", "Nguyễn Thị Hạnh"]
+    assert "- Hội Quy hoạch phát triển đô thị Việt Nam;" in recipients.text
+    assert "(Tiếp thu, giải trình ý kiến tại Báo cáo số 12/BC-HQHPTĐTVN ngày" in _all_text(document)
+
+
+def test_the_report_stays_the_associations_document(
+    reported, officer, django_capture_on_commit_callbacks
+):
+    _answer_all(reported, officer, django_capture_on_commit_callbacks)
+    document = open_docx(_stored(reported, "report")[1])
+    issuer, number, _ = _header_cells(document)
+    assert "HỘI QUY HOẠCH PHÁT TRIỂN ĐÔ THỊ VIỆT NAM" in issuer
+    assert number == "Số: 12/BC-HQHPTĐTVN"
+    signature = _closing_cells(document)[1].paragraphs
+    assert [p.text for p in signature] == ["TM. TỔ CHUYÊN GIA", "TỔ TRƯỞNG", "Trần Quốc Bảo"]
+
+
+def test_the_closing_transition_names_the_signer_and_else_the_last_responder(
+    reported, officer, orgs, django_capture_on_commit_callbacks
+):
+    assert closing_officer(reported) is None
+    _answer_all(reported, officer, django_capture_on_commit_callbacks)
+    closed = Transition.objects.get(consultation=reported, to_state=State.CLOSED)
+    head = UserFactory.create(full_name="Lê Văn Giám")
+    MembershipFactory(user=head, organization=orgs.department, role="agency_officer")
+    closed.actor = head
+    closed.save(update_fields=["actor"])
+    assert closing_officer(reported) == head
+    closed.actor = None
+    closed.save(update_fields=["actor"])
+    assert closing_officer(reported) == officer
+
+
+@pytest.mark.parametrize(
+    ("unit", "place"),
+    [("Thành phố Hà Nội", "Hà Nội"), ("Phường Hoàn Kiếm", "Hoàn Kiếm"), (None, "Hà Nội")],
+)
+def test_the_place_line_names_the_seat_of_the_issuer(orgs, unit, place):
+    if unit is not None:
+        orgs.city.administrative_unit = AdministrativeUnit.objects.get(name=unit)
+        orgs.city.save(update_fields=["administrative_unit"])
+    assert place_of(orgs.department) == place
 
 
 @pytest.mark.parametrize(
