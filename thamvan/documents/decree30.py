@@ -1041,7 +1041,7 @@ class Decree30Document:
             )
             for width, column in zip(widths, columns, strict=True)
         ]
-        rows_xml = [_row_xml(header_cells, header=repeat_header)]
+        rows_xml = [_row_xml(header_cells, header=repeat_header, cant_split=True)]
         for row in rows:
             if isinstance(row, MergedRow):
                 paragraphs = [

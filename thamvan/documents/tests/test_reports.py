@@ -411,6 +411,12 @@ def test_no_row_splits_across_pages_and_the_header_repeats(any_document: DocxDoc
         assert (row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None) == (index == 0)
 
 
+def test_no_row_of_any_data_table_splits_across_pages(any_document: DocxDocument) -> None:
+    for table in _bordered_tables(any_document):
+        for row in table._tbl.findall(qn("w:tr")):
+            assert row.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
+
+
 def _bordered_tables(document: DocxDocument) -> list[Table]:
     return [
         table
