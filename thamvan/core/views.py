@@ -5,11 +5,26 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from thamvan.core.http import AuthedRequest
+from thamvan.core.todo import TodoUrgency, todo_groups
 
 
 @login_required
 def home(request: AuthedRequest) -> TemplateResponse:
-    return TemplateResponse(request, "core/home.html", {"roles": request.user.roles})
+    """What waits for the user, grouped and by deadline."""
+    user = request.user
+    groups = todo_groups(user)
+    return TemplateResponse(
+        request,
+        "core/home.html",
+        {
+            "roles": user.roles,
+            "todo": groups,
+            "todo_count": sum(len(group.items) for group in groups),
+            "overdue_count": sum(
+                1 for group in groups for item in group.items if item.urgency == TodoUrgency.OVERDUE
+            ),
+        },
+    )
 
 
 @require_GET
