@@ -120,6 +120,23 @@ def invitation_of(user: User, consultation: Consultation) -> Invitation | None:
     return cache[user.pk]
 
 
+def remember_invitations(user: User, consultations: list[Consultation]) -> None:
+    """Fill ``invitation_of``'s cache for many consultations with one query, so that
+    lists which ask the lifecycle about each of them stay a fixed number of queries."""
+    mine: dict[int, Invitation] = {}
+    if user.is_authenticated and user.has_role(Role.EXPERT):
+        ids = [consultation.pk for consultation in consultations]
+        mine = {
+            invitation.consultation_id: invitation
+            for invitation in Invitation.objects.filter(
+                consultation_id__in=ids, expert__user=user
+            ).select_related("expert")
+        }
+    for consultation in consultations:
+        cache = consultation.__dict__.setdefault("_invitation_cache", {})
+        cache[user.pk] = mine.get(consultation.pk)
+
+
 def is_member(user: User, consultation: Consultation) -> bool:
     invitation = invitation_of(user, consultation)
     return invitation is not None and invitation.state == Invitation.Status.ACCEPTED

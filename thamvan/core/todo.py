@@ -21,7 +21,9 @@ from django_stubs_ext import StrPromise
 if TYPE_CHECKING:
     from thamvan.accounts.models import User
 
-PROVIDERS: list[str] = []
+PROVIDERS = [
+    "thamvan.consultations.todo",
+]
 
 # An item due within this many days is marked as due soon.
 SOON_DAYS = 3
