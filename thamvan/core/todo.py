@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 PROVIDERS = [
     "thamvan.consultations.todo",
+    "thamvan.programme.todo",
 ]
 
 # An item due within this many days is marked as due soon.
