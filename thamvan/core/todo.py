@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PROVIDERS = [
     "thamvan.consultations.todo",
     "thamvan.programme.todo",
+    "thamvan.events.todo",
 ]
 
 # An item due within this many days is marked as due soon.
