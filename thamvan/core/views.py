@@ -6,11 +6,12 @@ from django.views.decorators.http import require_GET
 
 from thamvan.core.http import AuthedRequest
 from thamvan.core.todo import TodoUrgency, todo_groups
+from thamvan.dashboard.todo import leadership_summary
 
 
 @login_required
 def home(request: AuthedRequest) -> TemplateResponse:
-    """What waits for the user, grouped and by deadline."""
+    """What waits for the user, grouped and by deadline; leadership's figures."""
     user = request.user
     groups = todo_groups(user)
     return TemplateResponse(
@@ -23,6 +24,7 @@ def home(request: AuthedRequest) -> TemplateResponse:
             "overdue_count": sum(
                 1 for group in groups for item in group.items if item.urgency == TodoUrgency.OVERDUE
             ),
+            "summary": leadership_summary(user),
         },
     )
 
