@@ -127,6 +127,7 @@ ROUTERS = [
     ("/directives", "thamvan.programme.api.directives_router"),
     ("/workshops", "thamvan.events.api.router"),
     ("/research-topics", "thamvan.research.api.router"),
+    ("/me", "thamvan.core.api.router"),
 ]
 
 

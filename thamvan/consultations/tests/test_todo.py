@@ -10,7 +10,7 @@ from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
-from thamvan.core.tests.todo_page import Shown, home_items, home_text
+from thamvan.core.tests.todo_page import Shown, api_items, home_items, home_text
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
 
@@ -135,6 +135,13 @@ def test_a_reported_consultation_waits_for_the_lead_agencys_answers(
 ):
     c = world.advance("reported", officer=officer, secretariat=secretariat)
     assert _everyone(request, as_user) == _only(officer=[_item(c, "answers", "responses")])
+
+
+def test_the_api_lists_what_the_page_shows(as_user, api_client, world, officer, secretariat):
+    world.advance("accepted", officer=officer, secretariat=secretariat)
+    _invite(world, secretariat)
+    for user in (secretariat, world.members[0][0], officer):
+        assert api_items(api_client(user)) == home_items(as_user(user))
 
 
 @pytest.mark.parametrize("persona", ["secretariat", "expert_user"])

@@ -1,4 +1,4 @@
-"""The home page's to-do list: its empty state, its groups and leadership's figures."""
+"""The home page's to-do list: its empty state, its groups, leadership's figures, the API."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from lxml import html
 
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
-from thamvan.core.tests.todo_page import home_items, home_text
+from thamvan.core.tests.todo_page import api_items, home_items, home_text
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.events.models import Workshop
 from thamvan.events.tests.factories import InvitationFactory, WorkshopFactory
@@ -86,6 +86,19 @@ def test_leadership_gets_figures_of_its_scope_and_the_dashboard_link(
     for other in (secretariat, officer):
         other_body = as_user(other).get(reverse("core:home")).content.decode()
         assert "data-figure" not in other_body
+
+
+def test_the_api_answers_the_page_s_list_and_needs_a_signed_in_user(
+    as_user, api_client, officer, secretariat, expert_user, waiting
+):
+    for user in (officer, secretariat, expert_user):
+        assert api_items(api_client(user)) == home_items(as_user(user))
+    response = Client().get("/api/v1/me/todo")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    item = api_client(officer).get("/api/v1/me/todo").json()[0]
+    assert item["deadline"] == waiting["task"].deadline.isoformat()
+    assert item["urgency"] == "overdue"
 
 
 def test_the_home_page_needs_a_signed_in_user():

@@ -1,8 +1,9 @@
-"""Read the to-do list off the home page, for tests."""
+"""Read the to-do list off the home page and the API, in the same shape, for tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -37,3 +38,10 @@ def home_text(client: Client) -> str:
     response = client.get(reverse("core:home"))
     assert response.status_code == 200
     return " ".join(html.fromstring(response.content.decode()).text_content().split())
+
+
+def api_items(client: Client) -> list[Shown]:
+    response = client.get("/api/v1/me/todo")
+    assert response.status_code == 200, response.content
+    data: list[dict[str, Any]] = response.json()
+    return [Shown(d["kind"], d["title"], d["url"], d["urgency"]) for d in data]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from thamvan.core.tests.todo_page import Shown, home_items
+from thamvan.core.tests.todo_page import Shown, api_items, home_items
 from thamvan.events.models import Workshop
 from thamvan.events.tests.factories import InvitationFactory, WorkshopFactory
 
@@ -61,6 +61,12 @@ def test_a_reply_takes_the_workshop_off_the_list(as_user, orgs, expert_user):
     response = client.post(reverse("events:reply", args=[workshop.pk]), {"accept": "no"})
     assert response.status_code == 302
     assert home_items(client) == []
+
+
+def test_the_api_lists_what_the_page_shows(as_user, api_client, orgs, expert_user):
+    for days in (3, 9):
+        InvitationFactory.create(workshop=_workshop(orgs, days), user=expert_user)
+    assert api_items(api_client(expert_user)) == home_items(as_user(expert_user))
 
 
 def test_the_number_of_queries_does_not_grow_with_the_invitations(

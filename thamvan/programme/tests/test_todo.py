@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from thamvan.core.tests.todo_page import Shown, home_items
+from thamvan.core.tests.todo_page import Shown, api_items, home_items
 from thamvan.programme.models import TaskStatus
 from thamvan.programme.tests.factories import TaskFactory
 
@@ -85,6 +85,10 @@ def test_a_completed_task_leaves_the_list(as_user, officer, secretariat, tasks):
         str(tasks["late"]),
         str(tasks["in_a_week"]),
     ]
+
+
+def test_the_api_lists_what_the_page_shows(as_user, api_client, officer, tasks):
+    assert api_items(api_client(officer)) == home_items(as_user(officer))
 
 
 def test_the_number_of_queries_does_not_grow_with_the_tasks(
