@@ -6,10 +6,12 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from thamvan.consultations import lifecycle
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.services import synthesis as synthesis_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.consultations.todo import RULES
 from thamvan.core.tests.todo_page import Shown, api_items, home_items, home_text
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ExpertFactory
@@ -169,3 +171,8 @@ def test_the_number_of_queries_does_not_grow_with_the_waiting_items(
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(reverse("core:home"))
     assert len(home_items(client)) == 30
+
+
+def test_every_rule_waits_only_in_states_where_the_lifecycle_allows_its_action():
+    for rule in RULES:
+        assert rule.states and rule.states <= lifecycle.ACTIONS[rule.action].from_states, rule
