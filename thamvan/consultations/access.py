@@ -339,6 +339,8 @@ PANEL_EVENTS = frozenset(
         "invitation_accepted",
         "invitation_declined",
         "invitation_expired",
+        "invitation_resent",
+        "invitation_revoked",
         "chair",
         "opinion_submitted",
         "opinion_recorded",

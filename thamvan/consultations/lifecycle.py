@@ -251,6 +251,20 @@ _ACTIONS = (
         _states(State.IN_REVIEW, State.SYNTHESIZING),
         access.is_chair,
     ),
+    # --- One invitation at a time (the panel page and ``…/invitations/{id}/…``)
+    Action(
+        "resend_invitation",
+        _("Send the invitation again"),
+        _states(State.PANEL_FORMING, State.IN_REVIEW),
+        access.is_secretariat,
+    ),
+    Action(
+        "revoke_invitation",
+        _("Revoke the invitation"),
+        _states(State.PANEL_FORMING, State.IN_REVIEW),
+        access.is_secretariat,
+        needs_reason=True,
+    ),
 )
 
 ACTIONS: dict[str, Action] = {action.name: action for action in _ACTIONS}

@@ -353,6 +353,8 @@ ACTION_LABELS = {
     "invitation_accepted": _("Invitation accepted"),
     "invitation_declined": _("Invitation declined"),
     "invitation_expired": _("Invitation expired"),
+    "invitation_resent": _("Invitation sent again"),
+    "invitation_revoked": _("Invitation revoked"),
     "chair": _("Chair designated"),
     "opinion_submitted": _("Opinion submitted"),
     "opinion_recorded": _("Opinion received and recorded"),
@@ -372,6 +374,7 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", pgettext_lazy("invitation", "Accepted")
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     consultation = models.ForeignKey(
         Consultation,
@@ -396,6 +399,9 @@ class Invitation(models.Model):
     override_reason = models.TextField(
         _("reason for choosing outside the recommendation"), blank=True
     )
+    # The soft rules the secretariat overrode with ``override_reason``, as they read then:
+    # [{"rule": "organization_limit", "message": "…"}].
+    overridden_rules = models.JSONField(_("rules overridden"), default=list, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -409,6 +415,8 @@ class Invitation(models.Model):
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     independence_declared = models.BooleanField(_("independence declared"), default=False)
     independence_statement = models.TextField(_("independence declaration"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.TextField(_("reason for revoking"), blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

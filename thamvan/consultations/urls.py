@@ -14,6 +14,16 @@ urlpatterns = [
     path("<int:pk>/panel/", panel.panel, name="panel"),
     path("<int:pk>/invitations/<int:invitation_pk>/", panel.invitation_respond, name="invitation"),
     path("<int:pk>/invitations/<int:invitation_pk>/chair/", panel.set_chair, name="set_chair"),
+    path(
+        "<int:pk>/invitations/<int:invitation_pk>/resend/",
+        panel.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "<int:pk>/invitations/<int:invitation_pk>/revoke/",
+        panel.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("<int:pk>/opinion/", opinions.opinion_workspace, name="opinion_workspace"),
     path("<int:pk>/opinions/record/", opinions.opinion_record, name="opinion_record"),
     path("<int:pk>/opinions/<int:opinion_pk>/", opinions.opinion_detail, name="opinion_detail"),

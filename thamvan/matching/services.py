@@ -8,6 +8,7 @@ the structured reasons into translated sentences for the secretariat.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -50,6 +51,34 @@ def review_period(consultation: Consultation) -> tuple[date, date]:
     return start, max(start, end)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A soft rule the expert would break on this panel: the secretariat may override it
+    with a recorded reason. ``rule`` is stable (stored, sent over the API)."""
+
+    rule: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "message": self.message}
+
+
+@dataclass
+class Assessment:
+    """Hard and soft: ``conflicts`` forbid the seat whatever the reason; ``warnings`` need
+    one."""
+
+    expert: Expert
+    conflicts: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    # Already on the panel, or invited before: the same expert cannot be invited twice.
+    invited: str = ""
+
+    @property
+    def selectable(self) -> bool:
+        return not self.conflicts and not self.invited
+
+
 @dataclass
 class RankedRow:
     expert: Expert
@@ -58,12 +87,17 @@ class RankedRow:
     covers: list[str]
     suggested: bool
     reason: str
+    warnings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
 class ExcludedRow:
     expert: Expert
     reasons: list[str]
+    # Left out of the ranking by a soft rule (away, at capacity): selectable with a reason.
+    selectable: bool = False
+    conflicts: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -82,9 +116,23 @@ class PanelRecommendation:
 class _Pool:
     experts: list[Expert]
     conflicts: dict[int, list[str]]
-    unavailable: dict[int, str]
+    away: dict[int, str]
+    invited: dict[int, str]
     open_panels: dict[int, int]
     specialty_names: dict[str, str]
+    # Each expert's employer (current affiliation) as (key, name); an expert without one
+    # is keyed as their own organisation, never grouped with others.
+    employers: dict[int, tuple[str, str]]
+    # The experts seated on the panel already (pending or accepted), with what the
+    # panel rules need of them.
+    seated: list[Expert]
+
+    @property
+    def unavailable(self) -> dict[int, str]:
+        return {**self.away, **self.invited}
+
+    def employer(self, expert: Expert) -> tuple[str, str]:
+        return self.employers.get(expert.pk, (f"expert-{expert.pk}", expert.titled_name))
 
 
 def _organization_conflicts(consultation: Consultation) -> dict[int, str]:
@@ -92,7 +140,7 @@ def _organization_conflicts(consultation: Consultation) -> dict[int, str]:
     roles: dict[int, str] = {}
     for organization, label in (
         (dossier.investor, _("the investor")),
-        (dossier.preparing_consultant, _("the consultant")),
+        (dossier.preparing_consultant, _("the planning consultant")),
         (dossier.lead_agency, _("the lead agency")),
     ):
         if organization is not None:
@@ -100,31 +148,40 @@ def _organization_conflicts(consultation: Consultation) -> dict[int, str]:
     return roles
 
 
-def _gather(consultation: Consultation) -> _Pool:
-    start, end = review_period(consultation)
-    experts = list(
-        Expert.objects.active()
-        .select_related("user", "home_organization")
-        .prefetch_related(
-            Prefetch(
-                "expert_specialties", queryset=ExpertSpecialty.objects.select_related("specialty")
-            )
-        )
-        .order_by("pk")
-    )
+def _affiliation_words(affiliation: Affiliation, party: str) -> str:
+    if affiliation.end_date is None or affiliation.end_date >= timezone.localdate():
+        return _("works at %(party)s since %(year)s") % {
+            "party": party,
+            "year": affiliation.start_date.year,
+        }
+    return _("worked at %(party)s until %(date)s") % {
+        "party": party,
+        "date": affiliation.end_date.strftime("%d/%m/%Y"),
+    }
+
+
+def _conflicts(
+    consultation: Consultation, experts: list[Expert], expert_ids: list[int] | None
+) -> dict[int, list[str]]:
+    """Every conflict of interest of the experts (all active ones when ``expert_ids`` is
+    None): a recent affiliation with a party, a declared conflict, the same person."""
+    start, _end = review_period(consultation)
     roles = _organization_conflicts(consultation)
     conflicts: dict[int, list[str]] = {}
-    window = coi_window_days()
-    for affiliation in Affiliation.objects.relevant(start, window).filter(
+    affiliations = Affiliation.objects.relevant(start, coi_window_days()).filter(
         organization_id__in=list(roles)
-    ):
-        conflicts.setdefault(affiliation.expert_id, []).append(
-            _("works or worked within %(days)s days for %(organization)s")
-            % {"days": window, "organization": roles[affiliation.organization_id]}
-        )
-    for declaration in ConflictDeclaration.objects.filter(
+    )
+    declarations = ConflictDeclaration.objects.filter(
         Q(organization_id__in=list(roles)) | Q(dossier_id=consultation.dossier_id)
-    ):
+    )
+    if expert_ids is not None:
+        affiliations = affiliations.filter(expert_id__in=expert_ids)
+        declarations = declarations.filter(expert_id__in=expert_ids)
+    for affiliation in affiliations.order_by("expert_id", "-start_date", "pk"):
+        conflicts.setdefault(affiliation.expert_id, []).append(
+            _affiliation_words(affiliation, roles[affiliation.organization_id])
+        )
+    for declaration in declarations.order_by("expert_id", "pk"):
         conflicts.setdefault(declaration.expert_id, []).append(
             _("declared conflict: %(reason)s") % {"reason": declaration.reason}
         )
@@ -134,42 +191,101 @@ def _gather(consultation: Consultation) -> _Pool:
             "user_id", flat=True
         )
     )
-    if consultation.created_by_id:
-        party_users.add(consultation.created_by_id)
     for expert in experts:
-        if expert.user_id is not None and expert.user_id in party_users:
+        if expert.user_id is None:
+            continue
+        if expert.user_id == consultation.created_by_id:
+            conflicts.setdefault(expert.pk, []).append(_("requested this consultation"))
+        elif expert.user_id in party_users:
             conflicts.setdefault(expert.pk, []).append(_("is a member of a party to the dossier"))
-    unavailable: dict[int, str] = {}
-    for period in UnavailablePeriod.objects.overlapping(start, end):
-        unavailable[period.expert_id] = _("unavailable %(start)s–%(end)s%(reason)s") % {
+    return conflicts
+
+
+def _employers(expert_ids: list[int] | None) -> dict[int, tuple[str, str]]:
+    """The organisation employing each expert today: the current affiliation that began
+    last (DESIGN §4 counts employers, not the association the expert belongs to)."""
+    affiliations = Affiliation.objects.current().select_related("organization")
+    if expert_ids is not None:
+        affiliations = affiliations.filter(expert_id__in=expert_ids)
+    employers: dict[int, tuple[str, str]] = {}
+    for affiliation in affiliations.order_by("expert_id", "-start_date", "-pk"):
+        employers.setdefault(
+            affiliation.expert_id, (str(affiliation.organization_id), affiliation.organization.name)
+        )
+    return employers
+
+
+def _gather(consultation: Consultation, expert_ids: list[int] | None = None) -> _Pool:
+    """What matching needs to know, for every active expert or only for ``expert_ids``
+    (and the panel's seated members), in a number of queries that does not grow."""
+    start, end = review_period(consultation)
+    invitations = list(consultation.invitations.all())
+    seated_ids = {
+        i.expert_id
+        for i in invitations
+        if i.state in (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
+    }
+    loaded = Expert.objects.select_related("user", "home_organization").prefetch_related(
+        Prefetch("expert_specialties", queryset=ExpertSpecialty.objects.select_related("specialty"))
+    )
+    ids: list[int] | None
+    if expert_ids is None:
+        experts = list(loaded.active().order_by("pk"))
+        seated = [e for e in experts if e.pk in seated_ids]
+        # A member made inactive since the invitation still holds their seat.
+        missing = seated_ids - {e.pk for e in seated}
+        seated += list(loaded.filter(pk__in=missing)) if missing else []
+        ids = None
+    else:
+        everyone = list(loaded.filter(pk__in={*expert_ids, *seated_ids}).order_by("pk"))
+        wanted = set(expert_ids)
+        experts = [e for e in everyone if e.pk in wanted]
+        seated = [e for e in everyone if e.pk in seated_ids]
+        ids = [e.pk for e in everyone]
+    away: dict[int, str] = {}
+    periods = UnavailablePeriod.objects.overlapping(start, end)
+    if ids is not None:
+        periods = periods.filter(expert_id__in=ids)
+    for period in periods:
+        away[period.expert_id] = _("unavailable %(start)s–%(end)s%(reason)s") % {
             "start": period.start_date.strftime("%d/%m/%Y"),
             "end": period.end_date.strftime("%d/%m/%Y"),
             "reason": f" ({period.reason})" if period.reason else "",
         }
-    for invitation in consultation.invitations.all():
-        unavailable[invitation.expert_id] = (
-            _("already invited to this panel")
-            if invitation.state in (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
-            else _("declined or let the invitation expire")
-        )
+    invited: dict[int, str] = {}
+    for invitation in invitations:
+        if invitation.state in (Invitation.Status.INVITED, Invitation.Status.ACCEPTED):
+            invited[invitation.expert_id] = _("already invited to this panel")
+        elif invitation.state == Invitation.Status.REVOKED:
+            invited[invitation.expert_id] = _("invitation revoked")
+        else:
+            invited[invitation.expert_id] = _("declined or let the invitation expire")
+    open_panels_qs = Invitation.objects.filter(
+        consultation__state__in=PANEL_OPEN_STATES,
+        state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
+    ).exclude(consultation=consultation)
+    if ids is not None:
+        open_panels_qs = open_panels_qs.filter(expert_id__in=ids)
     open_panels = dict(
-        Invitation.objects.filter(
-            consultation__state__in=PANEL_OPEN_STATES,
-            state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
-        )
-        .exclude(consultation=consultation)
-        .values("expert_id")
-        .annotate(n=Count("pk"))
-        .values_list("expert_id", "n")
+        open_panels_qs.values("expert_id").annotate(n=Count("pk")).values_list("expert_id", "n")
     )
     names = {
         link.specialty.slug: link.specialty.name
-        for expert in experts
+        for expert in [*experts, *seated]
         for link in expert.expert_specialties.all()
     }
     for specialty in consultation.required_specialties.all():
         names[specialty.slug] = specialty.name
-    return _Pool(experts, conflicts, unavailable, open_panels, names)
+    return _Pool(
+        experts=experts,
+        conflicts=_conflicts(consultation, experts, expert_ids),
+        away=away,
+        invited=invited,
+        open_panels=open_panels,
+        specialty_names=names,
+        employers=_employers(ids),
+        seated=seated,
+    )
 
 
 def _seats(consultation: Consultation) -> int:
@@ -177,6 +293,100 @@ def _seats(consultation: Consultation) -> int:
         state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
     ).count()
     return max(0, consultation.panel_size - taken)
+
+
+# --- Hard and soft rules ----------------------------------------------------------------
+
+
+def _slugs(expert: Expert) -> set[str]:
+    return {link.specialty.slug for link in expert.expert_specialties.all()}
+
+
+def _assess(
+    consultation: Consultation,
+    pool: _Pool,
+    expert: Expert,
+    organizations: Counter[str],
+    *,
+    suggested: bool = True,
+) -> Assessment:
+    """The one place that decides, for an expert and a consultation, what forbids the
+    seat (a conflict of interest) and what only needs a recorded reason. ``organizations``
+    counts the panel's members per employer, this expert left out."""
+    assessment = Assessment(
+        expert=expert,
+        conflicts=list(pool.conflicts.get(expert.pk, [])),
+        invited=pool.invited.get(expert.pk, ""),
+    )
+    warnings = assessment.warnings
+    if not suggested:
+        warnings.append(Finding("outside_recommendation", _("not in the suggested panel")))
+    if expert.pk in pool.away:
+        warnings.append(Finding("unavailable", pool.away[expert.pk]))
+    load = pool.open_panels.get(expert.pk, 0)
+    if load >= expert.max_concurrent_consultations:
+        warnings.append(
+            Finding(
+                "workload",
+                _("already on %(count)s open panels (at most %(limit)s)")
+                % {"count": load, "limit": expert.max_concurrent_consultations},
+            )
+        )
+    limit = consultation.max_per_organization
+    key, name = pool.employer(expert)
+    if limit is not None and organizations[key] >= limit:
+        warnings.append(
+            Finding(
+                "organization_limit",
+                _("%(organization)s already has %(count)s of at most %(limit)s members")
+                % {"organization": name, "count": organizations[key], "limit": limit},
+            )
+        )
+    return assessment
+
+
+def _seated_organizations(pool: _Pool) -> Counter[str]:
+    return Counter(pool.employer(expert)[0] for expert in pool.seated)
+
+
+def assess_picks(
+    consultation: Consultation, experts: list[Expert], *, suggested: set[int]
+) -> list[Assessment]:
+    """The rules each expert of a batch of invitations would break, in the batch's order:
+    earlier picks count towards the organisation limit, and the batch that fills the last
+    seat must leave the panel covering every required specialty and, if asked, senior."""
+    pool = _gather(consultation, [e.pk for e in experts])
+    by_pk = {e.pk: e for e in pool.experts}
+    organizations = _seated_organizations(pool)
+    assessments = []
+    for picked in experts:
+        expert = by_pk.get(picked.pk, picked)
+        assessments.append(
+            _assess(consultation, pool, expert, organizations, suggested=picked.pk in suggested)
+        )
+        organizations[pool.employer(expert)[0]] += 1
+    panel = [*pool.seated, *(by_pk.get(e.pk, e) for e in experts)]
+    if len(panel) >= consultation.panel_size:
+        held = set().union(*(_slugs(e) for e in panel))
+        missing = [
+            pool.specialty_names.get(slug, slug)
+            for slug in sorted(consultation.required_specialties.values_list("slug", flat=True))
+            if slug not in held
+        ]
+        panel_findings = []
+        if missing:
+            panel_findings.append(
+                Finding(
+                    "specialty_coverage",
+                    _("the panel would leave %(specialties)s uncovered")
+                    % {"specialties": ", ".join(missing)},
+                )
+            )
+        if consultation.needs_senior and not any(e.is_senior for e in panel):
+            panel_findings.append(Finding("seniority", _("the panel would have no senior member")))
+        for assessment in assessments:
+            assessment.warnings.extend(panel_findings)
+    return assessments
 
 
 def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Instance:
@@ -199,7 +409,7 @@ def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Ins
         "experts": [
             {
                 "id": str(e.pk),
-                "organization": str(e.home_organization_id) if e.home_organization_id else None,
+                "organization": pool.employer(e)[0],
                 "senior": e.is_senior,
                 "capacity": max(0, e.max_concurrent_consultations - pool.open_panels.get(e.pk, 0)),
                 "open_panels": pool.open_panels.get(e.pk, 0),
@@ -300,9 +510,27 @@ def recommend_panel(consultation: Consultation, *, limit: int | None = 50) -> Pa
                 reason="; ".join(parts),
             )
         )
-    excluded = [
-        ExcludedRow(expert=by_id[x.expert], reasons=[_excluded_words(r) for r in x.reasons])
-        for x in result.excluded
-    ]
+    organizations = _seated_organizations(pool)
+
+    def assess(expert: Expert) -> Assessment:
+        return _assess(consultation, pool, expert, organizations)
+
+    for ranked_row in ranked:
+        ranked_row.warnings = assess(ranked_row.expert).warnings
+    excluded = []
+    for x in result.excluded:
+        expert = by_id[x.expert]
+        assessment = assess(expert)
+        excluded.append(
+            ExcludedRow(
+                expert=expert,
+                reasons=[*assessment.conflicts, *(f.message for f in assessment.warnings)]
+                if assessment.selectable
+                else [_excluded_words(r) for r in x.reasons],
+                selectable=assessment.selectable and seats > 0,
+                conflicts=assessment.conflicts,
+                warnings=assessment.warnings,
+            )
+        )
     warnings = [_(WARNING_WORDS.get(w.code, w.message)) for w in result.warnings] if seats else []
     return PanelRecommendation(ranked=ranked, excluded=excluded, warnings=warnings, seats=seats)

@@ -25,9 +25,6 @@ NOT_AN_ASSOCIATION = _("Consultations are sent to a professional association or 
 NO_QUESTIONS = _("Ask at least one question.")
 PANEL_EMPTY = _("Choose at least one expert.")
 ALREADY_INVITED = _("%(expert)s is already on this panel.")
-OVERRIDE_REASON_REQUIRED = _(
-    "%(expert)s is not in the recommended panel: record why you choose them."
-)
 INDEPENDENCE_REQUIRED = _(
     "To accept, declare your independence: tick the box and describe any relationship "
     "with the agency, the consultant or the investor (or write “none”)."
@@ -79,6 +76,8 @@ AUDIT_ACTIONS = {
     "invitation_accepted": "invitation.accept",
     "invitation_declined": "invitation.decline",
     "invitation_expired": "invitation.expire",
+    "invitation_resent": "invitation.resend",
+    "invitation_revoked": "invitation.revoke",
     "chair": "invitation.set_chair",
     "review_started": "consultation.start_review",
     "opinion_submitted": "opinion.submit",

@@ -16,6 +16,7 @@ from thamvan.consultations.lifecycle import REASON_REQUIRED, ConsultationError, 
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
+    Opinion,
     State,
 )
 from thamvan.consultations.services._common import (
@@ -23,7 +24,6 @@ from thamvan.consultations.services._common import (
     CHAIR_MUST_HAVE_ACCEPTED,
     INDEPENDENCE_REQUIRED,
     INVITATION_CLOSED,
-    OVERRIDE_REASON_REQUIRED,
     PANEL_EMPTY,
     _lock,
     _notify,
@@ -33,6 +33,7 @@ from thamvan.consultations.services._common import (
     _secretariat_users,
 )
 from thamvan.experts.models import Expert
+from thamvan.matching.services import PanelRecommendation, assess_picks
 from thamvan.search.normalize import nfc
 
 
@@ -48,10 +49,46 @@ class Pick:
     override_reason: str = ""
 
 
+CONFLICT_OF_INTEREST = _("%(expert)s cannot sit on this panel: %(conflicts)s.")
+OVERRIDE_REASON_REQUIRED = _("%(expert)s: %(rules)s. Record why you choose them all the same.")
+NOT_PENDING = _("Only an invitation that has not been answered can be sent again.")
+NOT_REVOCABLE = _("Only a pending or accepted invitation can be revoked.")
+REVOKE_AFTER_OPINION = _(
+    "%(expert)s has submitted an opinion: the invitation can no longer be revoked."
+)
+OVERRIDE_WORDS = _("%(expert)s (overridden: %(rules)s; reason: %(reason)s)")
+
+
+def picks_from(
+    recommendation: PanelRecommendation, experts: Sequence[Expert], reasons: dict[int, str]
+) -> list[Pick]:
+    """The picks of chosen experts as the recommendation saw them, with the reasons
+    given; the page and the API build their picks alike."""
+    rows = {row.expert.pk: row for row in recommendation.ranked}
+    suggested = {row.expert.pk for row in recommendation.suggested}
+    picks = []
+    for expert in experts:
+        row = rows.get(expert.pk)
+        picks.append(
+            Pick(
+                expert=expert,
+                suggested=expert.pk in suggested,
+                rank=row.rank if row else None,
+                affinity=row.score if row else None,
+                reason=row.reason if row else "",
+                override_reason=reasons.get(expert.pk, ""),
+            )
+        )
+    return picks
+
+
 @transaction.atomic
 def invitations_send(
     *, actor: User, consultation: Consultation, picks: Sequence[Pick]
 ) -> list[Invitation]:
+    """Invite the picked experts. A conflict of interest refuses the expert whatever the
+    reason; a soft rule (``matching.services.assess_picks``) needs the pick's reason,
+    which is stored with the rules it overrides and written on the timeline."""
     _lock(consultation)
     check("invite", actor, consultation)
     _require(bool(picks), PANEL_EMPTY, "empty")
@@ -61,11 +98,31 @@ def invitations_send(
             raise ConsultationError(
                 ALREADY_INVITED, code="duplicate", params={"expert": pick.expert.titled_name}
             )
-        if not pick.suggested and not pick.override_reason.strip():
+        taken.add(pick.expert.pk)
+    assessments = assess_picks(
+        consultation,
+        [p.expert for p in picks],
+        suggested={p.expert.pk for p in picks if p.suggested},
+    )
+    for pick, assessment in zip(picks, assessments, strict=True):
+        if assessment.conflicts:
+            raise ConsultationError(
+                CONFLICT_OF_INTEREST,
+                code="conflict",
+                params={
+                    "expert": pick.expert.titled_name,
+                    "conflicts": "; ".join(assessment.conflicts),
+                },
+            )
+    for pick, assessment in zip(picks, assessments, strict=True):
+        if assessment.warnings and not pick.override_reason.strip():
             raise ConsultationError(
                 OVERRIDE_REASON_REQUIRED,
                 code="override_reason",
-                params={"expert": pick.expert.titled_name},
+                params={
+                    "expert": pick.expert.titled_name,
+                    "rules": "; ".join(f.message for f in assessment.warnings),
+                },
             )
     if consultation.state == State.ACCEPTED:
         _record(consultation, actor, "panel_forming", State.PANEL_FORMING)
@@ -78,19 +135,29 @@ def invitations_send(
             rank=pick.rank,
             affinity=pick.affinity,
             recommendation_reason=pick.reason[:500],
-            override_reason=nfc(pick.override_reason).strip(),
+            override_reason=nfc(pick.override_reason).strip() if assessment.warnings else "",
+            overridden_rules=[f.to_dict() for f in assessment.warnings],
             invited_by=actor,
             respond_by=respond_by,
         )
-        for pick in picks
+        for pick, assessment in zip(picks, assessments, strict=True)
     ]
-    names = ", ".join(p.expert.titled_name for p in picks)
     _record(
         consultation,
         actor,
         "invited",
-        reason=names,
-        data={"experts": [p.expert.pk for p in picks]},
+        reason="; ".join(_invited_words(i) for i in invitations),
+        data={
+            "experts": [p.expert.pk for p in picks],
+            "overrides": {
+                str(i.expert_id): {
+                    "rules": [r["rule"] for r in i.overridden_rules],
+                    "reason": i.override_reason,
+                }
+                for i in invitations
+                if i.overridden_rules
+            },
+        },
     )
     _notify(
         [i.expert.user for i in invitations],
@@ -99,6 +166,80 @@ def invitations_send(
         _("You are invited to the expert panel of: %(title)s"),
     )
     return invitations
+
+
+def _invited_words(invitation: Invitation) -> str:
+    """How the timeline names an invited expert, with the rules overridden and why."""
+    name = invitation.expert.titled_name
+    if not invitation.overridden_rules:
+        return name
+    return str(OVERRIDE_WORDS) % {
+        "expert": name,
+        "rules": "; ".join(r["message"] for r in invitation.overridden_rules),
+        "reason": invitation.override_reason,
+    }
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
+    """Notify the invited expert again; the answer date stays as it was."""
+    consultation = _lock(invitation.consultation)
+    check("resend_invitation", actor, consultation)
+    invitation.refresh_from_db(fields=["state"])
+    _require(invitation.state == Invitation.Status.INVITED, NOT_PENDING, "not_pending")
+    _record(
+        consultation,
+        actor,
+        "invitation_resent",
+        reason=invitation.expert.titled_name,
+        target=invitation,
+    )
+    _notify(
+        [invitation.expert.user],
+        consultation,
+        "invitation",
+        _("You are invited to the expert panel of: %(title)s"),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation, reason: str) -> Invitation:
+    """Take a pending or accepted invitation back before the expert has given an opinion;
+    the seat opens again and the expert is told."""
+    consultation = _lock(invitation.consultation)
+    check("revoke_invitation", actor, consultation, reason=reason)
+    invitation.refresh_from_db(fields=["state", "is_chair"])
+    _require(
+        invitation.state in (Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
+        NOT_REVOCABLE,
+        "not_revocable",
+    )
+    if consultation.opinions.filter(
+        expert_id=invitation.expert_id, state=Opinion.Status.SUBMITTED
+    ).exists():
+        raise ConsultationError(
+            REVOKE_AFTER_OPINION, code="opinion", params={"expert": invitation.expert.titled_name}
+        )
+    invitation.state = Invitation.Status.REVOKED
+    invitation.revoked_at = timezone.now()
+    invitation.revoke_reason = nfc(reason).strip()
+    invitation.is_chair = False
+    invitation.save(update_fields=["state", "revoked_at", "revoke_reason", "is_chair"])
+    _record(
+        consultation,
+        actor,
+        "invitation_revoked",
+        reason=f"{invitation.expert.titled_name}: {invitation.revoke_reason}",
+        target=invitation,
+    )
+    _notify(
+        [invitation.expert.user],
+        consultation,
+        "invitation_revoked",
+        _("Your invitation to the expert panel was revoked: %(title)s"),
+    )
+    return invitation
 
 
 def _own_invitation(actor: User, invitation: Invitation) -> None:

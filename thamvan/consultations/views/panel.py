@@ -17,7 +17,6 @@ from thamvan.consultations.forms import DeclarationForm, ReasonForm
 from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation
 from thamvan.consultations.services import panel as panel_services
-from thamvan.consultations.services.panel import Pick
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.experts.models import Expert
@@ -39,28 +38,21 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
     recommendation = recommend_panel(consultation)
     errors: list[str] = []
     if request.method == "POST":
-        chosen = [int(v) for v in request.POST.getlist("expert") if v.isdigit()]
-        rows = {row.expert.pk: row for row in recommendation.ranked}
-        suggested = {row.expert.pk for row in recommendation.suggested}
+        # Ids past a database integer are no expert's (and would make PostgreSQL raise).
+        chosen = list(
+            dict.fromkeys(
+                int(v) for v in request.POST.getlist("expert") if v.isdigit() and len(v) < 10
+            )
+        )
         # The service notifies each expert's account: load them with the experts.
         experts = {
             e.pk: e for e in Expert.objects.active().filter(pk__in=chosen).select_related("user")
         }
-        picks = []
-        for expert_id in chosen:
-            if expert_id not in experts:
-                continue
-            row = rows.get(expert_id)
-            picks.append(
-                Pick(
-                    expert=experts[expert_id],
-                    suggested=expert_id in suggested,
-                    rank=row.rank if row else None,
-                    affinity=row.score if row else None,
-                    reason=row.reason if row else "",
-                    override_reason=request.POST.get(f"override_{expert_id}", ""),
-                )
-            )
+        picks = panel_services.picks_from(
+            recommendation,
+            [experts[pk] for pk in chosen if pk in experts],
+            {pk: request.POST.get(f"override_{pk}", "") for pk in chosen},
+        )
         try:
             panel_services.invitations_send(
                 actor=request.user, consultation=consultation, picks=picks
@@ -82,8 +74,41 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "chosen": set(request.POST.getlist("expert")),
             "can_invite": lifecycle.can("invite", request.user, consultation),
+            "can_resend": lifecycle.can("resend_invitation", request.user, consultation),
+            "can_revoke": lifecycle.can("revoke_invitation", request.user, consultation),
+            "revoke_form": ReasonForm(),
         },
     )
+
+
+@login_required
+@require_POST
+def invitation_resend(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    consultation = _secretariat_consultation(request, pk)
+    invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
+    try:
+        panel_services.invitation_resend(actor=request.user, invitation=invitation)
+    except ConsultationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation was sent again."))
+    return redirect("consultations:panel", consultation.pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    consultation = _secretariat_consultation(request, pk)
+    invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
+    try:
+        panel_services.invitation_revoke(
+            actor=request.user, invitation=invitation, reason=request.POST.get("reason", "")
+        )
+    except ConsultationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The invitation was revoked."))
+    return redirect("consultations:panel", consultation.pk)
 
 
 @login_required

@@ -201,7 +201,13 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
                 actor=secretariat,
                 consultation=consultation,
                 picks=[
-                    panel_services.Pick(expert=expert, reason="Đề xuất của hệ thống")
+                    panel_services.Pick(
+                        expert=expert,
+                        reason="Đề xuất của hệ thống",
+                        # The demo seats the same standing panel everywhere: where it
+                        # breaks a soft rule (coverage, seniority), the reason is recorded.
+                        override_reason="Tổ chuyên gia thường trực của Hội cho đợt này.",
+                    )
                     for _, expert in members
                 ],
             )

@@ -219,7 +219,9 @@ def load(organizations: dict[str, Organization]) -> int:
         extra = slugs[(index * 7 + 3) % len(slugs)]
         chosen = [main] if extra == main else [main, extra]
         keywords = "; ".join(FIELDS[slug][0] for slug in chosen)
-        workplace = organizations[WORKPLACES[index % len(WORKPLACES)]]
+        # The demo accounts sit on every demo panel: they work where no demo dossier was
+        # prepared, or the conflict-of-interest rule would keep them off.
+        workplace = organizations["hau" if index == 0 else WORKPLACES[index % len(WORKPLACES)]]
         home = organizations["vupda" if index % 3 else "hnupda"]
         expert, created = Expert.objects.get_or_create(
             membership_number=number,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from thamvan.consultations.models import ConflictDeclaration, Invitation
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
@@ -183,3 +183,56 @@ def test_after_a_decline_the_page_suggests_an_alternate(
     ranked, excluded = _by_name(recommendation)
     assert "Trần Quốc Bảo" in excluded
     assert ranked["Ngô Dự Bị"].suggested
+
+
+def test_the_organisation_limit_counts_employers_not_the_association(consultation, orgs):
+    """Eleven members of the association who work at eleven different bodies, and two
+    with no current employer, are never "over the limit of 1" for belonging together."""
+    consultation.panel_size = 13
+    consultation.max_per_organization = 1
+    consultation.save(update_fields=["panel_size", "max_per_organization"])
+    consultation.required_specialties.clear()
+    for n in range(11):
+        expert = ExpertFactory.create(home_organization=orgs.association)
+        AffiliationFactory.create(
+            expert=expert, organization=OrganizationFactory.create(name=f"Viện số {n}")
+        )
+        # A job that ended does not make the expert's employer.
+        AffiliationFactory.create(
+            expert=expert,
+            organization=orgs.ward,
+            end_date=date(2014, 12, 31),
+            start_date=date(2010, 1, 1),
+        )
+    for _ in range(2):
+        ExpertFactory.create(home_organization=orgs.association)
+    instance = build_instance(consultation)
+    organizations = [expert.organization for expert in instance.experts]
+    assert len(set(organizations)) == 13
+    recommendation = recommend_panel(consultation)
+    assert len(recommendation.suggested) == 13
+    assert not any("organisation" in w or "tổ chức" in w for w in recommendation.warnings)
+    assert not any(row.warnings for row in recommendation.ranked)
+
+
+def test_two_experts_of_one_employer_over_a_limit_of_one_need_a_reason(
+    consultation, orgs, secretariat
+):
+    from thamvan.consultations.lifecycle import ConsultationError
+    from thamvan.consultations.services import panel as panel_services
+
+    consultation.max_per_organization = 1
+    consultation.save(update_fields=["max_per_organization"])
+    institute = OrganizationFactory.create(name="Trường Đại học Xây dựng Hà Nội")
+    colleagues = [ExpertFactory.create(specialties=["giao-thong"]) for _ in range(2)]
+    for expert in colleagues:
+        AffiliationFactory.create(expert=expert, organization=institute)
+    with translation.override("en"), pytest.raises(ConsultationError) as refused:
+        panel_services.invitations_send(
+            actor=secretariat,
+            consultation=consultation,
+            picks=[panel_services.Pick(expert=e) for e in colleagues],
+        )
+    assert refused.value.code == "override_reason"
+    assert "Trường Đại học Xây dựng Hà Nội already has 1 of at most 1" in refused.value.messages[0]
+    assert colleagues[1].titled_name in refused.value.messages[0]
