@@ -42,6 +42,8 @@ from thamvan.consultations.models import (
 )
 from thamvan.consultations.schemas import (
     AttachmentUploadIn,
+    CandidateParams,
+    CandidatesOut,
     ChairIn,
     ConsultationDetailOut,
     ConsultationFilters,
@@ -52,7 +54,9 @@ from thamvan.consultations.schemas import (
     DiscussionMessageOut,
     InvitationAcceptIn,
     InvitationDeclineIn,
+    InvitationIn,
     InvitationOut,
+    InvitationRevokeIn,
     OfflineOpinionIn,
     OpinionDetailOut,
     OpinionDraftIn,
@@ -93,6 +97,7 @@ from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 from thamvan.experts.models import Expert, Specialty
+from thamvan.matching.services import ExcludedRow, RankedRow, recommend_panel
 from thamvan.organizations.models import Organization
 
 router = Router(tags=["consultations"])
@@ -861,3 +866,114 @@ def post_discussion(
         reply_to=reply_to,
     )
     return Status(201, DiscussionMessage.objects.select_related("author").get(pk=message.pk))
+
+
+# --- Panel formation: candidates, invitations sent, resent and revoked ------------------
+
+
+def _candidate(row: RankedRow | ExcludedRow) -> dict[str, Any]:
+    expert = row.expert
+    common = {"expert_id": expert.pk, "expert_name": expert.titled_name}
+    if isinstance(row, RankedRow):
+        return common | {
+            "rank": row.rank,
+            "score": row.score,
+            "suggested": row.suggested,
+            "selectable": True,
+            "reason": row.reason,
+            "warnings": [w.to_dict() for w in row.warnings],
+        }
+    return common | {
+        "selectable": row.selectable,
+        "conflicts": row.conflicts,
+        "excluded_because": row.reasons,
+        "warnings": [w.to_dict() for w in row.warnings],
+    }
+
+
+def _inviting(request: HttpRequest, consultation_id: int, action: str) -> Consultation:
+    """The consultation, if the user may take the panel action on it now; otherwise 404
+    (not visible), 403 (not theirs) or 422 (not in this state), as the pages answer."""
+    consultation = _consultation(request, consultation_id)
+    if not lifecycle.may(action, request.user, consultation):  # type: ignore[arg-type]
+        raise PermissionDenied(str(NOT_ALLOWED))
+    lifecycle.require_state(action, consultation)
+    return consultation
+
+
+@router.get("/{consultation_id}/candidates", response=responses(CandidatesOut))
+@api_rate_limit("recommendation")
+def list_candidates(
+    request: HttpRequest, consultation_id: int, params: Query[CandidateParams]
+) -> dict[str, Any]:
+    """The panel recommendation, as the panel page shows it: the ranked experts with
+    their reasons and soft-rule warnings, then the excluded ones; a conflict of interest
+    makes an expert not selectable."""
+    consultation = _inviting(request, consultation_id, "invite")
+    recommendation = recommend_panel(consultation, limit=params.limit)
+    return {
+        "seats": recommendation.seats,
+        "warnings": recommendation.warnings,
+        "ranked": [_candidate(row) for row in recommendation.ranked],
+        "excluded": [_candidate(row) for row in recommendation.excluded[: params.limit]],
+        "excluded_count": len(recommendation.excluded),
+    }
+
+
+@router.post("/{consultation_id}/invitations", response=responses(InvitationOut, status=201))
+@api_rate_limit("recommendation")
+def send_invitation(request: HttpRequest, consultation_id: int, payload: InvitationIn) -> Status:
+    """Invite one expert (an expert without an account too). A conflict of interest answers
+    422 ``conflict`` naming it; a soft rule without ``override_reason`` answers 422
+    ``override_reason`` naming the rule."""
+    consultation = _inviting(request, consultation_id, "invite")
+    expert = Expert.objects.active().select_related("user").filter(pk=payload.expert_id).first()
+    if expert is None:
+        raise ValidationError({"expert_id": [_("No active expert has this id.")]}, code="invalid")
+    picks = panel_services.picks_from(
+        recommend_panel(consultation), [expert], {expert.pk: payload.override_reason}
+    )
+    (invitation,) = _call(
+        panel_services.invitations_send,
+        actor=request.user,
+        consultation=consultation,
+        picks=picks,
+    )
+    return Status(201, invitation)
+
+
+def _secretariat_invitation(
+    request: HttpRequest, consultation_id: int, invitation_id: int, action: str
+) -> Invitation:
+    consultation = _inviting(request, consultation_id, action)
+    return access.get_invitation_for_user(request.user, consultation, invitation_id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/{consultation_id}/invitations/{invitation_id}/resend", response=responses(InvitationOut)
+)
+def resend_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
+    """Notify an expert who has not answered again; the answer date does not move."""
+    invitation = _secretariat_invitation(
+        request, consultation_id, invitation_id, "resend_invitation"
+    )
+    return _call(panel_services.invitation_resend, actor=request.user, invitation=invitation)
+
+
+@router.post(
+    "/{consultation_id}/invitations/{invitation_id}/revoke", response=responses(InvitationOut)
+)
+def revoke_invitation(
+    request: HttpRequest, consultation_id: int, invitation_id: int, payload: InvitationRevokeIn
+) -> Invitation:
+    """Take back a pending or accepted invitation (not once the expert has submitted an
+    opinion); the seat opens again and the expert is told."""
+    invitation = _secretariat_invitation(
+        request, consultation_id, invitation_id, "revoke_invitation"
+    )
+    return _call(
+        panel_services.invitation_revoke,
+        actor=request.user,
+        invitation=invitation,
+        reason=payload.reason,
+    )

@@ -193,6 +193,15 @@ class TransitionOut(Schema):
         return obj.actor.full_name if obj.actor is not None else ""
 
 
+class RuleOut(Schema):
+    rule: str = Field(
+        ...,
+        description="outside_recommendation, unavailable, workload, organization_limit, "
+        "specialty_coverage or seniority.",
+    )
+    message: str
+
+
 class InvitationOut(Schema):
     id: int
     expert_id: int
@@ -206,6 +215,12 @@ class InvitationOut(Schema):
     decline_reason: str
     independence_declared: bool
     independence_statement: str
+    override_reason: str = Field(
+        "", description="Why the secretariat overrode the soft rules in ``overridden_rules``."
+    )
+    overridden_rules: list[RuleOut] = Field(default_factory=list)
+    revoked_at: datetime | None = None
+    revoke_reason: str = ""
 
     @staticmethod
     def resolve_expert_name(obj: Invitation) -> str:
@@ -556,3 +571,53 @@ class DiscussionMessageOut(Schema):
     @staticmethod
     def resolve_author_name(obj: DiscussionMessage) -> str:
         return obj.author.full_name
+
+
+# --- Candidates and invitations sent by the secretariat --------------------------------
+
+
+class CandidateOut(Schema):
+    expert_id: int
+    expert_name: str
+    rank: int | None = Field(None, description="Place in the ranking; none for the excluded.")
+    score: float | None = None
+    suggested: bool = Field(False, description="In the suggested panel.")
+    selectable: bool = Field(
+        ..., description="False for a conflict of interest or an expert invited before."
+    )
+    reason: str = Field("", description="Why ranked so: specialties, affinity, load.")
+    conflicts: list[str] = Field(
+        default_factory=list, description="Conflicts of interest: the expert cannot be invited."
+    )
+    excluded_because: list[str] = Field(
+        default_factory=list, description="Why the expert is left out of the ranking."
+    )
+    warnings: list[RuleOut] = Field(
+        default_factory=list, description="Soft rules: inviting needs an ``override_reason``."
+    )
+
+
+class CandidatesOut(Schema):
+    seats: int = Field(..., description="Seats of the panel still to fill.")
+    warnings: list[str] = Field(..., description="What the suggested panel could not meet.")
+    ranked: list[CandidateOut]
+    excluded: list[CandidateOut]
+    excluded_count: int = Field(..., description="All the excluded, ``excluded`` shows the first.")
+
+
+class CandidateParams(Schema):
+    limit: int = Field(25, ge=1, le=100, description="Ranked and excluded shown, at most 100.")
+
+
+class InvitationIn(Schema):
+    expert_id: int = Field(..., ge=1, le=MAX_ID)
+    override_reason: Text = Field(
+        "",
+        max_length=2_000,
+        description="Required when the expert breaks a soft rule (see the candidates' "
+        "``warnings``); stored and shown on the panel and the timeline.",
+    )
+
+
+class InvitationRevokeIn(Schema):
+    reason: Text = Field(..., max_length=2_000)

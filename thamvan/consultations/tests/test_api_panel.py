@@ -1,0 +1,228 @@
+"""The panel over the API: candidates, invitations sent, resent and revoked, with the
+same rules as the panel page (``test_panel_rules``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from thamvan.audit.models import AuditEntry
+from thamvan.consultations.models import Invitation, Transition
+from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.dossiers.tests.factories import DossierFactory
+from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
+from thamvan.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def consultation(orgs: Any, officer: Any, secretariat: Any) -> Any:
+    dossier = DossierFactory.create(
+        lead_agency=orgs.department, preparing_consultant=orgs.consultant, name="Khu đô thị N9"
+    )
+    consultation = ConsultationFactory.create(
+        dossier=dossier, association=orgs.association, panel_size=3
+    )
+    return advance(consultation, "accepted", officer=officer, secretariat=secretariat)
+
+
+@pytest.fixture
+def pending(consultation: Any, secretariat: Any, expert_user: Any) -> Invitation:
+    """The expert persona, invited and not yet answering."""
+    expert = ExpertFactory.create(user=expert_user, full_name="Trần Quốc Bảo")
+    (invitation,) = panel_services.invitations_send(
+        actor=secretariat, consultation=consultation, picks=[panel_services.Pick(expert=expert)]
+    )
+    return invitation
+
+
+def _base(consultation: Any) -> str:
+    return f"/api/v1/consultations/{consultation.pk}"
+
+
+def _footprint(consultation: Any) -> tuple[list[tuple[int, str]], int, int, int]:
+    return (
+        sorted(
+            Invitation.objects.filter(consultation=consultation).values_list("expert_id", "state")
+        ),
+        Transition.objects.filter(consultation=consultation).count(),
+        AuditEntry.objects.exclude(action="access.denied").count(),
+        Notification.objects.count(),
+    )
+
+
+def _call(client: Client, endpoint: str, consultation: Any, invitation: Invitation, new: Any):
+    base = _base(consultation)
+    if endpoint == "candidates":
+        return client.get(f"{base}/candidates")
+    if endpoint == "invite":
+        return client.post(
+            f"{base}/invitations", {"expert_id": new.pk}, content_type="application/json"
+        )
+    if endpoint == "resend":
+        return client.post(f"{base}/invitations/{invitation.pk}/resend")
+    return client.post(
+        f"{base}/invitations/{invitation.pk}/revoke",
+        {"reason": "Đổi chuyên ngành"},
+        content_type="application/json",
+    )
+
+
+# The agency and leadership read the consultation but may not form its panel (403);
+# the others may not read it at all (404, as for a consultation that does not exist).
+REFUSED = {
+    "officer": 403,
+    "leadership": 403,
+    "other_officer": 404,
+    "other_expert_user": 404,
+    "outsider": 404,
+}
+ALLOWED = {"candidates": 200, "invite": 201, "resend": 200, "revoke": 200}
+
+
+@pytest.mark.parametrize("endpoint", list(ALLOWED))
+def test_panel_endpoints_are_the_secretariats_and_refused_to_everyone_else(
+    endpoint: str,
+    consultation: Any,
+    pending: Invitation,
+    secretariat: Any,
+    request: pytest.FixtureRequest,
+    api_client: Callable[[Any], Client],
+) -> None:
+    new = ExpertFactory.create(full_name="Lê Văn Mới")
+    for name, status in REFUSED.items():
+        before = _footprint(consultation)
+        response = _call(
+            api_client(request.getfixturevalue(name)), endpoint, consultation, pending, new
+        )
+        assert response.status_code == status, (name, response.content)
+        assert _footprint(consultation) == before, name
+    response = _call(api_client(secretariat), endpoint, consultation, pending, new)
+    assert response.status_code == ALLOWED[endpoint], response.content
+    if endpoint == "invite":
+        assert response.json()["expert_id"] == new.pk
+    elif endpoint == "revoke":
+        assert response.json()["state"] == "revoked"
+        assert response.json()["revoke_reason"] == "Đổi chuyên ngành"
+
+
+def test_a_conflicted_expert_is_marked_and_refused_naming_the_conflict(
+    consultation: Any, orgs: Any, secretariat: Any, api_client: Callable[[Any], Client]
+) -> None:
+    conflicted = ExpertFactory.create(full_name="Nguyễn Văn Tư Vấn")
+    AffiliationFactory.create(
+        expert=conflicted, organization=orgs.consultant, start_date=date(2019, 3, 1)
+    )
+    client = api_client(secretariat)
+    candidates = client.get(f"{_base(consultation)}/candidates", HTTP_ACCEPT_LANGUAGE="en").json()
+    (row,) = [c for c in candidates["excluded"] if c["expert_id"] == conflicted.pk]
+    assert row["selectable"] is False
+    assert row["conflicts"] == [
+        "works at the planning consultant (Viện Quy hoạch Xây dựng Hà Nội) since 2019"
+    ]
+    assert conflicted.pk not in [c["expert_id"] for c in candidates["ranked"]]
+
+    before = _footprint(consultation)
+    response = client.post(
+        f"{_base(consultation)}/invitations",
+        {"expert_id": conflicted.pk, "override_reason": "Rất cần chuyên gia này"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "conflict"
+    assert "Viện Quy hoạch Xây dựng Hà Nội) since 2019" in str(response.json()["detail"])
+    assert _footprint(consultation) == before
+
+
+def test_a_soft_rule_needs_a_reason_which_the_invitation_keeps(
+    consultation: Any, secretariat: Any, api_client: Callable[[Any], Client]
+) -> None:
+    consultation.panel_size = 1
+    consultation.save(update_fields=["panel_size"])
+    for name in ("Đỗ Văn An", "Phạm Thị Bình"):
+        ExpertFactory.create(full_name=name, specialties=["giao-thong"])
+    client = api_client(secretariat)
+    candidates = client.get(f"{_base(consultation)}/candidates").json()
+    (other,) = [c for c in candidates["ranked"] if not c["suggested"]]
+    url = f"{_base(consultation)}/invitations"
+    refused = client.post(
+        url,
+        {"expert_id": other["expert_id"]},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "override_reason"
+    assert "not in the suggested panel" in str(refused.json()["detail"])
+    assert not Invitation.objects.exists()
+    created = client.post(
+        url,
+        {"expert_id": other["expert_id"], "override_reason": "Am hiểu khu vực"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["override_reason"] == "Am hiểu khu vực"
+    assert [r["rule"] for r in body["overridden_rules"]] == ["outside_recommendation"]
+    assert body["recommended"] is False
+
+
+def test_resend_notifies_again_without_moving_the_answer_date_and_revoke_tells_the_expert(
+    consultation: Any,
+    pending: Invitation,
+    secretariat: Any,
+    expert_user: Any,
+    api_client: Callable[[Any], Client],
+) -> None:
+    client = api_client(secretariat)
+    base = f"{_base(consultation)}/invitations/{pending.pk}"
+    resent = client.post(f"{base}/resend")
+    assert resent.status_code == 200
+    assert pending.respond_by is not None
+    assert resent.json()["respond_by"] == pending.respond_by.isoformat()
+    assert Notification.objects.filter(recipient=expert_user, kind="invitation").count() == 2
+    no_reason = client.post(f"{base}/revoke", {"reason": " "}, content_type="application/json")
+    assert no_reason.status_code == 422 and no_reason.json()["code"] == "reason"
+    assert (
+        client.post(
+            f"{base}/revoke", {"reason": "Trùng lịch"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
+    assert Notification.objects.filter(recipient=expert_user, kind="invitation_revoked").exists()
+    # A revoked invitation is neither sent again nor revoked twice.
+    assert client.post(f"{base}/resend").json()["code"] == "not_pending"
+    again = client.post(f"{base}/revoke", {"reason": "Lần nữa"}, content_type="application/json")
+    assert again.status_code == 422 and again.json()["code"] == "not_revocable"
+    # Its entry names the expert: the agency's timeline keeps the event, not the name.
+    assert AuditEntry.objects.filter(action="invitation.revoke").count() == 1
+
+
+def test_the_candidates_endpoint_reads_a_bounded_number_of_queries(
+    consultation: Any, orgs: Any, secretariat: Any, api_client: Callable[[Any], Client]
+) -> None:
+    client = api_client(secretariat)
+    url = f"{_base(consultation)}/candidates?limit=100"
+
+    def add_experts(n: int) -> int:
+        for _ in range(n):
+            expert = ExpertFactory.create(specialties=["giao-thong"])
+            AffiliationFactory.create(expert=expert)
+        AffiliationFactory.create(expert=ExpertFactory.create(), organization=orgs.consultant)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    # The first request of a token also records its use; measure from the second on.
+    client.get(url)
+    few = add_experts(3)
+    assert add_experts(40) == few
+    assert few <= 40
