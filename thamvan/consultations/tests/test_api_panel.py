@@ -8,14 +8,19 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from thamvan.audit.models import AuditEntry
-from thamvan.consultations.models import Invitation, Transition
+from thamvan.consultations import lifecycle
+from thamvan.consultations.lifecycle import ConsultationError
+from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.consultations.tests.test_lifecycle_agreement import SCENARIOS, _build
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
 from thamvan.notifications.models import Notification
@@ -65,7 +70,9 @@ def _call(client: Client, endpoint: str, consultation: Any, invitation: Invitati
         return client.get(f"{base}/candidates")
     if endpoint == "invite":
         return client.post(
-            f"{base}/invitations", {"expert_id": new.pk}, content_type="application/json"
+            f"{base}/invitations",
+            {"expert_id": new.pk, "override_reason": "Lý do."},
+            content_type="application/json",
         )
     if endpoint == "resend":
         return client.post(f"{base}/invitations/{invitation.pk}/resend")
@@ -226,3 +233,113 @@ def test_the_candidates_endpoint_reads_a_bounded_number_of_queries(
     few = add_experts(3)
     assert add_experts(40) == few
     assert few <= 40
+
+
+# --- The panel actions of the lifecycle table, walked like its buttons -----------------
+
+PANEL_ACTIONS = ("invite", "resend_invitation", "revoke_invitation")
+
+
+def _by_service(user: Any, consultation: Any, action: str, pending: Invitation, new: Any) -> bool:
+    try:
+        if action == "invite":
+            panel_services.invitations_send(
+                actor=user,
+                consultation=consultation,
+                picks=[panel_services.Pick(expert=new, override_reason="Lý do.")],
+            )
+        elif action == "resend_invitation":
+            panel_services.invitation_resend(actor=user, invitation=pending)
+        else:
+            panel_services.invitation_revoke(actor=user, invitation=pending, reason="Lý do.")
+    except ConsultationError:
+        return False
+    return True
+
+
+def _by_page(client: Client, consultation: Any, action: str, pending: Invitation, new: Any) -> bool:
+    if action == "invite":
+        url = reverse("consultations:panel", args=[consultation.pk])
+        data = {"expert": [new.pk], f"override_{new.pk}": "Lý do."}
+    else:
+        name = "invitation_resend" if action == "resend_invitation" else "invitation_revoke"
+        url = reverse(f"consultations:{name}", args=[consultation.pk, pending.pk])
+        data = {"reason": "Lý do."}
+    before = _footprint(consultation)
+    response = client.post(url, data)
+    assert response.status_code in (200, 302, 403, 404)
+    return response.status_code == 302 and _footprint(consultation) != before
+
+
+def _by_api(client: Client, consultation: Any, action: str, pending: Invitation, new: Any) -> bool:
+    endpoint = {"invite": "invite", "resend_invitation": "resend"}.get(action, "revoke")
+    response = _call(client, endpoint, consultation, pending, new)
+    assert response.status_code in (200, 201, 403, 404, 422), response.content
+    return response.status_code in (200, 201)
+
+
+PANEL_EXPECTED = {
+    ("invite", "accepted"),
+    *((a, s) for a in PANEL_ACTIONS for s in ("panel_forming", "panel_forming_without_chair")),
+    *((a, "in_review") for a in PANEL_ACTIONS),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("action", PANEL_ACTIONS)
+def test_service_page_and_api_agree_on_the_panel_actions_of_the_lifecycle_table(
+    action: str,
+    scenario: str,
+    world: World,
+    officer: Any,
+    other_officer: Any,
+    secretariat: Any,
+    expert_user: Any,
+    other_expert_user: Any,
+    leadership: Any,
+    admin_user: Any,
+    outsider: Any,
+    as_user: Callable[[Any], Client],
+    api_client: Callable[[Any], Client],
+) -> None:
+    users = {
+        "secretariat": secretariat,
+        "admin_user": admin_user,
+        "officer": officer,
+        "other_officer": other_officer,
+        "chair": expert_user,
+        "member": other_expert_user,
+        "leadership": leadership,
+        "outsider": outsider,
+    }
+    _build(scenario, world, officer, secretariat)
+    # An expert without an account awaiting an answer, and one free to invite.
+    pending = Invitation.objects.create(
+        consultation=world.consultation, expert=ExpertFactory.create(full_name="Ngô Chờ Đợi")
+    )
+    new = ExpertFactory.create(full_name="Lý Văn Mới")
+    allowed_by = []
+    for name, user in users.items():
+        consultation = Consultation.objects.get(pk=world.consultation.pk)
+        expected = lifecycle.can(action, user, consultation)
+        if expected:
+            allowed_by.append(name)
+        for channel in ("service", "page", "api"):
+            # Each attempt runs in a savepoint rolled back after it, on fresh objects.
+            with transaction.atomic():
+                fresh = Consultation.objects.get(pk=consultation.pk)
+                invitation = Invitation.objects.select_related("expert").get(pk=pending.pk)
+                before = _footprint(fresh)
+                if channel == "service":
+                    done = _by_service(user, fresh, action, invitation, new)
+                elif channel == "page":
+                    done = _by_page(as_user(user), fresh, action, invitation, new)
+                else:
+                    done = _by_api(api_client(user), fresh, action, invitation, new)
+                after = _footprint(fresh)
+                transaction.set_rollback(True)
+            where = f"{action} in {scenario} by {name} through the {channel}"
+            assert done == expected, where
+            assert (after != before) == expected, where
+    expected_actors = ["secretariat", "admin_user"] if (action, scenario) in PANEL_EXPECTED else []
+    assert allowed_by == expected_actors
