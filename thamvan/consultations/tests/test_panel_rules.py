@@ -18,6 +18,7 @@ from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import ConflictDeclaration, Invitation, Transition
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.consultations.tests.test_lifecycle_agreement import _submit_opinion
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
 from thamvan.notifications.models import Notification
@@ -245,3 +246,24 @@ def test_the_panel_page_reads_a_bounded_number_of_queries_however_many_experts(
     many = _panel_page_queries(client, url)
     assert many == few
     assert many <= 40
+
+
+def test_a_member_who_has_submitted_an_opinion_cannot_be_revoked(
+    world: Any, officer: Any, secretariat: Any
+) -> None:
+    world.advance("in_review", officer=officer, secretariat=secretariat)
+    _submit_opinion(world)
+    _user, expert = world.members[1]
+    invitation = Invitation.objects.get(consultation=world.consultation, expert=expert)
+    before = _footprint(world.consultation)
+    with pytest.raises(ConsultationError) as refused:
+        panel_services.invitation_revoke(
+            actor=secretariat, invitation=invitation, reason="Không còn phù hợp"
+        )
+    assert refused.value.code == "opinion"
+    assert _footprint(world.consultation) == before
+    # The chair, who has not submitted, can still be replaced; the chair seat frees up.
+    chair = Invitation.objects.get(consultation=world.consultation, is_chair=True)
+    panel_services.invitation_revoke(actor=secretariat, invitation=chair, reason="Ốm dài ngày")
+    chair.refresh_from_db()
+    assert chair.state == Invitation.Status.REVOKED and not chair.is_chair
