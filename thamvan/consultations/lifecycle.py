@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 from django_stubs_ext import StrPromise
 
 from thamvan.accounts.models import User
 from thamvan.consultations import access
-from thamvan.consultations.models import Consultation, Invitation, Opinion, State
+from thamvan.consultations.models import Consultation, Invitation, Opinion, OpinionItem, State
 
 NOT_ALLOWED = _("You may not do this on this consultation.")
 WRONG_STATE = _("This cannot be done while the consultation is “%(state)s”.")
@@ -38,11 +41,18 @@ Who = Callable[[User, Consultation], bool]
 
 @dataclass(frozen=True)
 class Precondition:
-    """What must hold before the action; ``code`` is the error code of the refusal."""
+    """What must hold before the action; ``code`` is the error code of the refusal;
+    ``params`` fill the message's placeholders (how many remarks remain)."""
 
     holds: Callable[[Consultation], bool]
     message: StrPromise
     code: str
+    params: Callable[[Consultation], dict[str, Any]] | None = None
+
+    def text(self, consultation: Consultation) -> StrPromise | str:
+        if self.params is None:
+            return self.message
+        return self.message % self.params(consultation)
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class ActionState:
     """One action the user could take in this state, and what still stands in the way."""
 
     action: Action
-    unmet: list[StrPromise] = field(default_factory=list)
+    unmet: list[StrPromise | str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -101,6 +111,57 @@ def _has_submitted_opinion(consultation: Consultation) -> bool:
 
 def _has_conclusions(consultation: Consultation) -> bool:
     return bool(consultation.conclusions.strip())
+
+
+# --- Deadline extension and explicit closing: helpers of their block below.
+
+# The states in which the answer deadline runs (it is set when the request is accepted).
+DEADLINE_STATES = (State.ACCEPTED, State.PANEL_FORMING, State.IN_REVIEW)
+NO_DEADLINE = _("This consultation has no answer deadline to extend.")
+DEADLINE_NOT_LATER = _("The new deadline must be later than the current one, %(current)s.")
+DEADLINE_IN_PAST = _("The new deadline cannot be in the past.")
+UNANSWERED = ngettext_lazy(
+    "Answer every remark before closing: %(count)s remark is still unanswered.",
+    "Answer every remark before closing: %(count)s remarks are still unanswered.",
+    "count",
+)
+
+
+def _secretariat_or_agency(user: User, consultation: Consultation) -> bool:
+    return access.is_secretariat(user, consultation) or access.acts_for_agency(user, consultation)
+
+
+def _has_deadline(consultation: Consultation) -> bool:
+    return consultation.deadline is not None
+
+
+def items_to_answer(consultation: Consultation) -> QuerySet[OpinionItem]:
+    """The items of current submitted opinions: each needs a response before closing."""
+    return OpinionItem.objects.filter(
+        opinion__consultation=consultation,
+        opinion__state=Opinion.Status.SUBMITTED,
+        opinion__is_current=True,
+    )
+
+
+def _unanswered(consultation: Consultation) -> QuerySet[OpinionItem]:
+    return items_to_answer(consultation).filter(response__isnull=True)
+
+
+def _all_answered(consultation: Consultation) -> bool:
+    return not _unanswered(consultation).exists()
+
+
+def check_new_deadline(consultation: Consultation, new: date, today: date) -> None:
+    """The input half of ``extend_deadline``: later than the current date, not past."""
+    if new < today:
+        raise ConsultationError(DEADLINE_IN_PAST, code="deadline")
+    if consultation.deadline is not None and new <= consultation.deadline:
+        raise ConsultationError(
+            DEADLINE_NOT_LATER,
+            code="deadline",
+            params={"current": consultation.deadline.strftime("%d/%m/%Y")},
+        )
 
 
 _ACTIONS = (
@@ -225,7 +286,7 @@ _ACTIONS = (
         to_state=State.REPORTED,
         preconditions=(Precondition(_has_conclusions, NO_CONCLUSIONS, "conclusions"),),
     ),
-    # --- Outcome (answering the last item closes the round)
+    # --- Outcome (the agency closes the round once every item is answered)
     Action(
         "answer",
         _("Response table"),
@@ -265,6 +326,33 @@ _ACTIONS = (
         access.is_secretariat,
         needs_reason=True,
     ),
+    # --- Deadline extension and explicit closing
+    Action(
+        "extend_deadline",
+        _("Extend the deadline"),
+        _states(*DEADLINE_STATES),
+        _secretariat_or_agency,
+        needs_reason=True,
+        preconditions=(Precondition(_has_deadline, NO_DEADLINE, "deadline"),),
+        success=_("The answer deadline was extended."),
+    ),
+    Action(
+        "close",
+        _("Close the consultation"),
+        _states(State.REPORTED, State.RESPONDING),
+        access.acts_for_agency,
+        to_state=State.CLOSED,
+        preconditions=(
+            Precondition(
+                _all_answered,
+                UNANSWERED,
+                "unanswered",
+                params=lambda consultation: {"count": _unanswered(consultation).count()},
+            ),
+        ),
+        success=_("The consultation is closed."),
+        button=True,
+    ),
 )
 
 ACTIONS: dict[str, Action] = {action.name: action for action in _ACTIONS}
@@ -295,7 +383,7 @@ def check(name: str, user: User, consultation: Consultation, *, reason: str | No
         raise ConsultationError(REASON_REQUIRED, code="reason")
     for precondition in action.preconditions:
         if not precondition.holds(consultation):
-            raise ConsultationError(precondition.message, code=precondition.code)
+            raise ConsultationError(precondition.text(consultation), code=precondition.code)
 
 
 def may(name: str, user: User, consultation: Consultation) -> bool:
@@ -319,7 +407,7 @@ def available_actions(user: User, consultation: Consultation) -> list[ActionStat
     return [
         ActionState(
             action,
-            [p.message for p in action.preconditions if not p.holds(consultation)],
+            [p.text(consultation) for p in action.preconditions if not p.holds(consultation)],
         )
         for action in BUTTONS
         if can(action.name, user, consultation)

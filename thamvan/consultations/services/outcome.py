@@ -1,4 +1,5 @@
-"""After the report: the agency's responses, the close, the revised version, deadlines."""
+"""After the report: the agency's responses, the explicit close, the revised version,
+deadlines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
 from thamvan.consultations.deadlines import rule_on
-from thamvan.consultations.lifecycle import check
+from thamvan.consultations.lifecycle import check, items_to_answer
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -19,6 +20,8 @@ from thamvan.consultations.models import (
     Response,
     State,
 )
+
+__all__ = ["items_to_answer"]
 from thamvan.consultations.services._common import (
     EXPLANATION_REQUIRED,
     VERSION_OF_OTHER_DOSSIER,
@@ -37,15 +40,6 @@ from thamvan.notifications.services import notify
 from thamvan.search.indexing import index_object
 
 
-def items_to_answer(consultation: Consultation) -> Any:
-    """The items of current submitted opinions: each needs a response."""
-    return OpinionItem.objects.filter(
-        opinion__consultation=consultation,
-        opinion__state=Opinion.Status.SUBMITTED,
-        opinion__is_current=True,
-    )
-
-
 @transaction.atomic
 def response_record(
     *,
@@ -55,8 +49,9 @@ def response_record(
     explanation: str = "",
     lock_version: int | None = None,
 ) -> Response:
-    """Answer one item. ``lock_version`` is the version the form was opened at (0: there was
-    no answer yet); a different stored one raises ``EditConflict``."""
+    """Answer one item, or change its answer until the round is closed. ``lock_version`` is
+    the version the form was opened at (0: there was no answer yet); a different stored one
+    raises ``EditConflict``."""
     consultation = _lock(item.opinion.consultation)
     check("answer", actor, consultation)
     _require(result in Response.Result.values, EXPLANATION_REQUIRED, "result")
@@ -84,14 +79,16 @@ def response_record(
     _audit(actor, "response.record", response, consultation, item=item.pk, result=result)
     if consultation.state == State.REPORTED:
         _record(consultation, actor, "responding", State.RESPONDING)
-    if not items_to_answer(consultation).filter(response__isnull=True).exists():
-        _close(actor, consultation)
     return response
 
 
-def _close(actor: User, consultation: Consultation) -> None:
+@transaction.atomic
+def consultation_close(*, actor: User, consultation: Consultation) -> Consultation:
+    """The agency confirms its answers: the round closes and the answers are final."""
     from thamvan.documents.services import documents_generate
 
+    _lock(consultation)
+    check("close", actor, consultation)
     consultation.closed_at = timezone.now()
     consultation.save(update_fields=["closed_at"])
     _record(consultation, actor, "closed", State.CLOSED)
@@ -102,6 +99,7 @@ def _close(actor: User, consultation: Consultation) -> None:
         "closed",
         _("The agency answered every remark; the consultation is closed: %(title)s"),
     )
+    return consultation
 
 
 @transaction.atomic

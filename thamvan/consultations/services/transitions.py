@@ -7,6 +7,7 @@ from collections.abc import Callable
 from thamvan.accounts.models import User
 from thamvan.consultations.lifecycle import ACTIONS
 from thamvan.consultations.models import Consultation
+from thamvan.consultations.services.outcome import consultation_close
 from thamvan.consultations.services.panel import consultation_start_review
 from thamvan.consultations.services.requests import (
     consultation_accept,
@@ -24,6 +25,7 @@ SERVICES: dict[str, Callable[..., Consultation]] = {
     "withdraw": consultation_withdraw,
     "start_review": consultation_start_review,
     "start_synthesis": consultation_start_synthesis,
+    "close": consultation_close,
 }
 
 

@@ -569,7 +569,7 @@ def reported(
         return world.advance("reported", officer=officer, secretariat=secretariat)
 
 
-def test_the_agency_answers_each_remark_and_the_last_answer_closes_the_round(
+def test_the_agency_answers_each_remark_and_the_round_stays_open_until_closed(
     reported: Consultation,
     officer: Any,
     other_officer: Any,
@@ -615,7 +615,7 @@ def test_the_agency_answers_each_remark_and_the_last_answer_closes_the_round(
     assert answered.json()["response"]["result"] == "not_accepted"
     assert answered.json()["response"]["lock_version"] == 1
     reported.refresh_from_db()
-    assert reported.state == "closed"
+    assert reported.state == "responding"
 
 
 def test_responses_are_not_readable_before_the_report(

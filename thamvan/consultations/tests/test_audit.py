@@ -107,6 +107,7 @@ def test_the_report_responses_and_closing_are_audited(
     response = Response.objects.get(item=item)
     assert _one("response.record", response).details["result"] == "accepted"
     assert _one("consultation.start_responding", consultation).actor == officer
+    outcome_services.consultation_close(actor=officer, consultation=consultation)
     assert _one("consultation.close", consultation).details["to"] == "closed"
 
 

@@ -80,10 +80,12 @@ def _build(scenario: str, world: World, officer: Any, secretariat: Any) -> None:
     elif scenario == "in_review":
         world.advance("in_review", officer=officer, secretariat=secretariat)
         _submit_opinion(world)
-    elif scenario == "closed":
+    elif scenario in ("responding", "closed"):
         world.advance("reported", officer=officer, secretariat=secretariat)
         for item in outcome_services.items_to_answer(world.consultation):
             outcome_services.response_record(actor=officer, item=item, result="accepted")
+        if scenario == "closed":
+            outcome_services.consultation_close(actor=officer, consultation=world.consultation)
     else:
         world.advance(scenario, officer=officer, secretariat=secretariat)
     world.consultation.refresh_from_db()
@@ -100,6 +102,7 @@ SCENARIOS = (
     "in_review",
     "synthesizing",
     "reported",
+    "responding",
     "closed",
 )
 
@@ -221,6 +224,8 @@ EXPECTED_ACTORS: dict[tuple[str, str], list[str]] = {
     ("withdraw", "in_review"): AGENCY,
     ("start_review", "panel_forming"): SECRETARIAT,
     ("start_synthesis", "in_review"): ["secretariat", "chair", "admin_user"],
+    # Only once every remark is answered ("reported" still has one to answer).
+    ("close", "responding"): AGENCY,
 }
 
 

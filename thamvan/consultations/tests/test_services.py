@@ -332,7 +332,7 @@ def test_issuing_the_report_generates_the_documents(
     assert all(d.status == "ready" and len(d.sha256) == 64 for d in documents)
 
 
-def test_answering_every_item_closes_the_consultation(
+def test_the_agency_closes_once_every_item_is_answered(
     world, officer, secretariat, django_capture_on_commit_callbacks
 ):
     world.advance("reported", officer=officer, secretariat=secretariat)
@@ -342,10 +342,18 @@ def test_answering_every_item_closes_the_consultation(
     assert _codes(error.value) == "explanation"
     with pytest.raises(ConsultationError):
         outcome_services.response_record(actor=secretariat, item=item, result="accepted")
+    with pytest.raises(ConsultationError) as error:
+        outcome_services.consultation_close(actor=officer, consultation=world.consultation)
+    assert _codes(error.value) == "unanswered"
+    outcome_services.response_record(
+        actor=officer, item=item, result="partly_accepted", explanation="Bổ sung một phần."
+    )
+    # The last answer no longer closes the round: it stays open to edits until confirmed.
+    assert Consultation.objects.get(pk=world.consultation.pk).state == State.RESPONDING
+    with pytest.raises(ConsultationError):
+        outcome_services.consultation_close(actor=secretariat, consultation=world.consultation)
     with django_capture_on_commit_callbacks(execute=True):
-        outcome_services.response_record(
-            actor=officer, item=item, result="partly_accepted", explanation="Bổ sung một phần."
-        )
+        outcome_services.consultation_close(actor=officer, consultation=world.consultation)
     consultation = Consultation.objects.get(pk=world.consultation.pk)
     assert consultation.state == State.CLOSED
     assert (

@@ -74,7 +74,7 @@ def test_the_secretariat_issues_the_report_and_the_chair_may_not(
     assert (world.consultation.state, world.consultation.report_number) == (State.REPORTED, "15")
 
 
-def test_the_agency_answers_every_item_and_the_consultation_closes(
+def test_the_agency_answers_every_item_then_closes_the_consultation(
     world, officer, secretariat, leadership, as_user
 ):
     world.advance("reported", officer=officer, secretariat=secretariat)
@@ -102,6 +102,10 @@ def test_the_agency_answers_every_item_and_the_consultation_closes(
         },
     )
     assert done.status_code == 302
+    assert Consultation.objects.get(pk=world.consultation.pk).state == State.RESPONDING
+    close = reverse("consultations:transition", args=[world.consultation.pk, "close"])
+    assert as_user(leadership).post(close).status_code == 403
+    assert as_user(officer).post(close).status_code == 302
     assert Consultation.objects.get(pk=world.consultation.pk).state == State.CLOSED
 
 

@@ -272,6 +272,7 @@ def _drive(consultation: Consultation, target: str, officer: User, secretariat: 
                     explanation="Đã nghiên cứu, tiếp thu và chỉnh sửa trong hồ sơ hoàn thiện.",
                 )
             if state == State.CLOSED:
+                outcome_services.consultation_close(actor=officer, consultation=consultation)
                 return
     return
 

@@ -149,6 +149,7 @@ def test_the_response_table_is_landscape_with_the_columns_and_counts(
         outcome_services.response_record(
             actor=officer, item=item, result="not_accepted", explanation="Đã có bãi đỗ ngầm."
         )
+        outcome_services.consultation_close(actor=officer, consultation=reported)
     _, content = _stored(reported, "response_table")
     document = open_docx(content)
     assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
