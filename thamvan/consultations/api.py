@@ -52,6 +52,7 @@ from thamvan.consultations.schemas import (
     ConsultationPatch,
     DiscussionMessageIn,
     DiscussionMessageOut,
+    ExtensionIn,
     InvitationAcceptIn,
     InvitationDeclineIn,
     InvitationIn,
@@ -67,6 +68,7 @@ from thamvan.consultations.schemas import (
     ReportIssuedOut,
     ReportIssueIn,
     ReportOut,
+    ResponseAnswerIn,
     ResponseIn,
     ResponseItemOut,
     RevisionIn,
@@ -382,7 +384,7 @@ def list_responses(request: HttpRequest, consultation_id: int) -> list[OpinionIt
 
 @router.post("/{consultation_id}/responses", response=responses(ResponseItemOut))
 def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
-    """The lead agency accepts or explains one remark; the last answer closes the round."""
+    """The lead agency accepts or explains one remark; ``POST …/close`` ends the round."""
     consultation = _readable_outcome(request, consultation_id)
     if not lifecycle.can("answer", request.user, consultation):  # type: ignore[arg-type]
         raise PermissionDenied(str(NOT_ALLOWED))
@@ -977,3 +979,53 @@ def revoke_invitation(
         invitation=invitation,
         reason=payload.reason,
     )
+
+
+# --- Deadline extension, answers by item, explicit closing -----------------------------
+
+
+@router.post("/{consultation_id}/extend", response=responses(ConsultationDetailOut))
+def extend_deadline(
+    request: HttpRequest, consultation_id: int, payload: ExtensionIn
+) -> Consultation:
+    """Move the answer deadline later, with a reason (secretariat, or the lead agency)."""
+    consultation = _consultation(request, consultation_id)
+    _call(
+        request_services.consultation_extend_deadline,
+        actor=request.user,
+        consultation=consultation,
+        deadline=payload.deadline,
+        reason=payload.reason,
+    )
+    return _detail(request, consultation.pk)
+
+
+@router.put("/{consultation_id}/responses/{item_id}", response=responses(ResponseItemOut))
+def put_response(
+    request: HttpRequest, consultation_id: int, item_id: int, payload: ResponseAnswerIn
+) -> OpinionItem:
+    """Answer one remark, or change its answer until the round is closed."""
+    consultation = _readable_outcome(request, consultation_id)
+    if not lifecycle.may("answer", request.user, consultation):  # type: ignore[arg-type]
+        raise PermissionDenied(str(NOT_ALLOWED))
+    item = _items(consultation).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    _call(
+        outcome_services.response_record,
+        actor=request.user,
+        item=item,
+        result=payload.result,
+        explanation=payload.explanation,
+        lock_version=payload.lock_version,
+    )
+    return _items(consultation).get(pk=item.pk)
+
+
+@router.post("/{consultation_id}/close", response=responses(ConsultationDetailOut))
+def close_consultation(request: HttpRequest, consultation_id: int) -> Consultation:
+    """The lead agency confirms its answers and closes the round; every remark must
+    have an answer (422 `unanswered` names how many remain)."""
+    consultation = _consultation(request, consultation_id)
+    _call(outcome_services.consultation_close, actor=request.user, consultation=consultation)
+    return _detail(request, consultation.pk)

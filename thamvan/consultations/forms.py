@@ -87,6 +87,13 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ExtensionForm(forms.Form):
+    deadline = DateField(label=_("New deadline"))
+    reason = forms.CharField(
+        label=_("Reason for the extension"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class DeclarationForm(forms.Form):
     declared = forms.BooleanField(
         label=_(

@@ -402,13 +402,15 @@ def allowed(user: User, consultation: Consultation) -> set[str]:
     return {action.name for action in _ACTIONS if can(action.name, user, consultation)}
 
 
+def unmet(name: str, consultation: Consultation) -> list[StrPromise | str]:
+    """The messages of the action's preconditions that do not hold now."""
+    return [p.text(consultation) for p in ACTIONS[name].preconditions if not p.holds(consultation)]
+
+
 def available_actions(user: User, consultation: Consultation) -> list[ActionState]:
     """The buttons the user could press in this state, each with its unmet preconditions."""
     return [
-        ActionState(
-            action,
-            [p.text(consultation) for p in action.preconditions if not p.holds(consultation)],
-        )
+        ActionState(action, unmet(action.name, consultation))
         for action in BUTTONS
         if can(action.name, user, consultation)
     ]

@@ -324,6 +324,8 @@ class Transition(models.Model):
         verbose_name=_("by"),
     )
     reason = models.TextField(_("reason"), blank=True)
+    # What changed besides the state, for the timeline (a deadline's old and new dates).
+    data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -346,6 +348,17 @@ class Transition(models.Model):
     def to_label(self) -> str:
         return str(State(self.to_state).label) if self.to_state in State.values else ""
 
+    @property
+    def deadline_change(self) -> tuple[date, date] | None:
+        """The old and new answer deadlines of an extension."""
+        try:
+            return (
+                date.fromisoformat(self.data["old_deadline"]),
+                date.fromisoformat(self.data["new_deadline"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
 
 ACTION_LABELS = {
     "created": _("Request drafted"),
@@ -359,6 +372,7 @@ ACTION_LABELS = {
     "opinion_submitted": _("Opinion submitted"),
     "opinion_recorded": _("Opinion received and recorded"),
     "revision_linked": _("Revised dossier version linked"),
+    "deadline_extended": _("Answer deadline extended"),
 }
 
 

@@ -182,6 +182,11 @@ class TransitionOut(Schema):
     actor_id: int | None
     actor_name: str
     reason: str
+    data: dict[str, Any] = Field(
+        ...,
+        description="What changed besides the state: `old_deadline` and `new_deadline` "
+        "(YYYY-MM-DD) of an extension.",
+    )
     created_at: datetime
 
     @staticmethod
@@ -351,10 +356,13 @@ class ResponseItemOut(Schema):
         return getattr(obj, "response", None)
 
 
-class ResponseIn(Schema):
-    item_id: int = Field(..., ge=1, le=MAX_ID)
+class ResponseAnswerIn(Schema):
+    """The answer to one remark, the item named by the path."""
+
     result: ResponseResult
-    explanation: Text = Field("", max_length=20_000)
+    explanation: Text = Field(
+        "", max_length=20_000, description="Required unless the result is `accepted`."
+    )
     lock_version: int | None = Field(
         None,
         ge=0,
@@ -362,6 +370,10 @@ class ResponseIn(Schema):
         description="The response's `lock_version` you read (0: no answer yet); an answer "
         "saved since answers 422 `edit_conflict`. Leave out to overwrite.",
     )
+
+
+class ResponseIn(ResponseAnswerIn):
+    item_id: int = Field(..., ge=1, le=MAX_ID)
 
 
 class ReportOut(Schema):
@@ -621,3 +633,16 @@ class InvitationIn(Schema):
 
 class InvitationRevokeIn(Schema):
     reason: Text = Field(..., max_length=2_000)
+
+
+# --- Deadline extension and explicit closing -------------------------------------------
+
+
+class ExtensionIn(Schema):
+    deadline: date = Field(
+        ...,
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="The new answer deadline: later than the current one, not in the past.",
+    )
+    reason: Text = Field(..., max_length=5_000, description="Why the deadline moves.")

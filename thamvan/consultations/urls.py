@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", requests.consultation_edit, name="edit"),
     path("<int:pk>/do/<slug:action>/", requests.consultation_transition, name="transition"),
     path("<int:pk>/new-round/", requests.consultation_new_round, name="new_round"),
+    path("<int:pk>/deadline/", requests.consultation_extend_deadline, name="extend_deadline"),
     path("<int:pk>/panel/", panel.panel, name="panel"),
     path("<int:pk>/invitations/<int:invitation_pk>/", panel.invitation_respond, name="invitation"),
     path("<int:pk>/invitations/<int:invitation_pk>/chair/", panel.set_chair, name="set_chair"),

@@ -87,6 +87,7 @@ AUDIT_ACTIONS = {
     "responding": "consultation.start_responding",
     "closed": "consultation.close",
     "revision_linked": "consultation.link_revision",
+    "deadline_extended": "consultation.deadline_extended",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import Role, User
 from thamvan.consultations.deadlines import add_days, rule_on
-from thamvan.consultations.lifecycle import ConsultationError, check
+from thamvan.consultations.lifecycle import ConsultationError, check, check_new_deadline
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -35,6 +36,7 @@ from thamvan.core.locking import save_with_lock
 from thamvan.dossiers.access import can_change_dossier
 from thamvan.dossiers.models import Dossier, DossierVersion
 from thamvan.dossiers.services import version_freeze
+from thamvan.notifications.services import notify
 from thamvan.organizations.models import Organization
 from thamvan.search.normalize import nfc
 
@@ -261,3 +263,40 @@ def consultation_new_round(
         blind_review=previous.blind_review,
         previous=previous,
     )
+
+
+@transaction.atomic
+def consultation_extend_deadline(
+    *, actor: User, consultation: Consultation, deadline: date, reason: str
+) -> Consultation:
+    """Move the answer deadline later. The reminders follow by themselves: the daily check
+    counts the days left to the current deadline and keys each reminder by it."""
+    _lock(consultation)
+    # The deadline may have moved since the object was read.
+    consultation.deadline = Consultation.objects.values_list("deadline", flat=True).get(
+        pk=consultation.pk
+    )
+    check("extend_deadline", actor, consultation, reason=reason)
+    check_new_deadline(consultation, deadline, timezone.localdate())
+    old = consultation.deadline
+    assert old is not None  # the lifecycle's precondition
+    consultation.deadline = deadline
+    # A new deadline restarts the overdue flag and its notice.
+    consultation.overdue = False
+    consultation.save(update_fields=["deadline", "overdue", "updated_at"])
+    change = {"old_deadline": old.isoformat(), "new_deadline": deadline.isoformat()}
+    transition = _record(consultation, actor, "deadline_extended", reason=reason, data=change)
+    transition.data = change
+    transition.save(update_fields=["data"])
+    notify(
+        [
+            *_agency_users(consultation),
+            *_secretariat_users(consultation),
+            *_panel_users(consultation),
+        ],
+        kind="deadline_extended",
+        message=_("The answer deadline of “%(title)s” was extended to %(deadline)s."),
+        params={"title": consultation.title, "deadline": deadline.strftime("%d/%m/%Y")},
+        url=consultation.get_absolute_url(),
+    )
+    return consultation

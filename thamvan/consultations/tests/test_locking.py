@@ -166,7 +166,7 @@ def test_the_second_of_two_answers_gets_a_conflict_and_keeps_its_input(
     reported: Any, officer: Any, as_user: Any
 ) -> None:
     url = reverse("consultations:responses", args=[reported.pk])
-    item = outcome_services.items_to_answer(reported).order_by("pk").first()
+    item = outcome_services.items_to_answer(reported).order_by("pk")[0]
     first, second = as_user(officer), as_user(officer)
     first_page, second_page = first.get(url), second.get(url)
 
@@ -194,7 +194,7 @@ def test_the_second_of_two_answers_gets_a_conflict_and_keeps_its_input(
 
 
 def test_the_response_service_refuses_a_stale_version(reported: Any, officer: Any) -> None:
-    item = outcome_services.items_to_answer(reported).order_by("pk").first()
+    item = outcome_services.items_to_answer(reported).order_by("pk")[0]
     outcome_services.response_record(actor=officer, item=item, result="accepted", lock_version=0)
     with pytest.raises(EditConflict):
         outcome_services.response_record(

@@ -17,7 +17,9 @@ from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import (
     ConsultationFilterForm,
     ConsultationForm,
+    ExtensionForm,
     ReasonForm,
+    error_text,
 )
 from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation
@@ -156,6 +158,13 @@ def consultation_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
             latest_documents(consultation) if access.can_read_documents(user, consultation) else []
         ),
         "reason_form": ReasonForm(),
+        "extension": lifecycle.ActionState(
+            lifecycle.ACTIONS["extend_deadline"],
+            lifecycle.unmet("extend_deadline", consultation),
+        )
+        if lifecycle.can("extend_deadline", user, consultation)
+        else None,
+        "extension_form": ExtensionForm(),
         "next_rounds": consultation.next_rounds.all(),
     }
     return TemplateResponse(request, "consultations/detail.html", context)
@@ -205,3 +214,32 @@ def consultation_new_round(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect(consultation)
     messages.success(request, _("A new round was drafted; review it before sending."))
     return redirect(newer)
+
+
+@login_required
+@require_POST
+def consultation_extend_deadline(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not lifecycle.may("extend_deadline", request.user, consultation):
+        raise PermissionDenied
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("The deadline was not extended: %(errors)s") % {"errors": error_text(form)},
+        )
+        return redirect(consultation)
+    try:
+        request_services.consultation_extend_deadline(
+            actor=request.user,
+            consultation=consultation,
+            deadline=form.cleaned_data["deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ConsultationError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied from error
+        messages.error(request, " ".join(error.messages))
+        return redirect(consultation)
+    messages.success(request, str(lifecycle.ACTIONS["extend_deadline"].success))
+    return redirect(consultation)
