@@ -95,6 +95,8 @@ RECOMMENDATIONS_HEADING = "Kiến nghị"
 TOPIC_COLUMN = "Nhóm nội dung"
 TOPIC_COUNT_LABEL = "Số ý kiến"
 TOTAL_LABEL = "Tổng cộng"
+DEADLINE_LINE = "Thời hạn trả lời: {deadline}"
+EXTENDED_FROM = " (gia hạn từ {original})"
 XLSX_SHEET_TITLE = "Tổng hợp ý kiến"
 
 XLSX_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -223,6 +225,9 @@ class ReportData:
     items: Sequence[OpinionItem] = ()
     # The document a standalone response table answers, cited under its title.
     answers: DocumentHeader | None = None
+    # The answer deadline that applied and, if it was extended, the one first set.
+    deadline: datetime.date | None = None
+    extended_from: datetime.date | None = None
 
     @property
     def counts(self) -> OpinionCounts:
@@ -263,6 +268,16 @@ def counts_sentence(items: Sequence[OpinionItem]) -> str:
         f"{format_count(counts.not_accepted)} ý kiến được giải trình, không tiếp thu; "
         f"{format_count(counts.pending)} ý kiến đang được nghiên cứu, xem xét."
     )
+
+
+def deadline_line(data: ReportData) -> str:
+    """ "Thời hạn trả lời: 20/12/2026 (gia hạn từ 10/12/2026)", or "" without a deadline."""
+    if data.deadline is None:
+        return ""
+    line = DEADLINE_LINE.format(deadline=data.deadline.strftime("%d/%m/%Y"))
+    if data.extended_from is not None and data.extended_from != data.deadline:
+        line += EXTENDED_FROM.format(original=data.extended_from.strftime("%d/%m/%Y"))
+    return line + "."
 
 
 def _bullet(text: str) -> str:
@@ -345,6 +360,8 @@ def synthesis_report_docx(
     document.add_title(data.header.kind_name, data.summary)
     for paragraph in data.introduction:
         document.add_text(paragraph)
+    if line := deadline_line(data):
+        document.add_text(line)
     number = 0
     for section in data.sections:
         number += 1

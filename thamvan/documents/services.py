@@ -7,6 +7,7 @@ request only records a pending ``GeneratedDocument`` and enqueues it on commit.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 from collections.abc import Sequence
 
@@ -171,6 +172,8 @@ def report_data(consultation: Consultation) -> ReportData:
         # The association's office drafts the report; "VT" is printed by the builder.
         archive="VP",
         items=report_items(consultation),
+        deadline=consultation.deadline,
+        extended_from=_first_deadline(consultation),
     )
 
 
@@ -252,6 +255,15 @@ def response_table_data(consultation: Consultation) -> ReportData:
         archive="",
         answers=report.header if consultation.report_number else None,
     )
+
+
+def _first_deadline(consultation: Consultation) -> datetime.date | None:
+    """The deadline set on acceptance, before any extension."""
+    first = (
+        consultation.transitions.filter(action="deadline_extended").order_by("created_at", "pk")
+    ).first()
+    change = first.deadline_change if first is not None else None
+    return change[0] if change is not None else None
 
 
 def render(kind: str, consultation: Consultation) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -16,6 +17,7 @@ from thamvan.accounts.models import Membership
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.consultations.models import State, Transition
 from thamvan.consultations.services import outcome as outcome_services
+from thamvan.consultations.services import requests as request_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.documents.decree30 import MOTTO, NATIONAL_TITLE
 from thamvan.documents.models import GeneratedDocument
@@ -278,3 +280,32 @@ def test_a_failed_generation_is_recorded(reported, monkeypatch):
     record.save(update_fields=["status"])
     document_services.document_build(record)
     assert record.status == GeneratedDocument.Status.FAILED and "boom" in record.error
+
+
+def test_the_report_states_the_deadline_that_applied_and_the_one_it_extended(
+    orgs, officer, secretariat, expert_user, django_capture_on_commit_callbacks
+):
+    dossier = DossierFactory.create(lead_agency=orgs.department, name="Quy hoạch phân khu N10")
+    consultation = ConsultationFactory.create(dossier=dossier, association=orgs.association)
+    members = [(expert_user, ExpertFactory.create(user=expert_user, full_name="Trần Quốc Bảo"))]
+    advance(consultation, "in_review", officer=officer, secretariat=secretariat, members=members)
+    first = consultation.deadline
+    later = first + timedelta(days=10)
+    request_services.consultation_extend_deadline(
+        actor=secretariat, consultation=consultation, deadline=first + timedelta(days=5), reason="1"
+    )
+    request_services.consultation_extend_deadline(
+        actor=officer, consultation=consultation, deadline=later, reason="2"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        advance(consultation, "reported", officer=officer, secretariat=secretariat, members=members)
+    _, content = _stored(consultation, "report")
+    lines = [p.text for p in open_docx(content).paragraphs]
+    expected = f"Thời hạn trả lời: {later:%d/%m/%Y} (gia hạn từ {first:%d/%m/%Y})."
+    assert expected in lines
+
+
+def test_a_deadline_never_extended_is_stated_alone(reported):
+    _, content = _stored(reported, "report")
+    lines = [p.text for p in open_docx(content).paragraphs]
+    assert f"Thời hạn trả lời: {reported.deadline:%d/%m/%Y}." in lines
