@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.consultations.models import (
@@ -246,7 +247,10 @@ class ReportForm(forms.Form):
 class ResponseForm(forms.Form):
     # The answer's version when the form was opened; 0 when there was none yet.
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    result = forms.ChoiceField(label=_("Result"), choices=Response.Result.choices)
+    # Blank until chosen: a row left alone is unanswered, never silently "accepted".
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[*BLANK_CHOICE_DASH, *Response.Result.choices]
+    )
     explanation = forms.CharField(
         label=_("Response and explanation"),
         required=False,

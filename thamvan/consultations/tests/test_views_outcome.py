@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
-from thamvan.consultations.models import Consultation, State
+from thamvan.consultations import lifecycle
+from thamvan.consultations.models import Consultation, Response, State
+from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
 from thamvan.consultations.services import synthesis as synthesis_services
+from thamvan.consultations.services._common import EXPLANATION_REQUIRED
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +129,106 @@ def test_a_report_number_too_long_is_refused_not_dropped(synthesized, secretaria
     world.consultation.refresh_from_db()
     assert world.consultation.state == State.SYNTHESIZING
     assert world.consultation.report_number == ""
+
+
+@pytest.fixture
+def two_remarks(world, officer, secretariat):
+    """Reported with two remarks: the panel's and one received on paper."""
+    consultation = world.advance("synthesizing", officer=officer, secretariat=secretariat)
+    opinion_services.opinion_record_offline(
+        actor=secretariat,
+        consultation=consultation,
+        source="paper",
+        verdict="conditions",
+        author_name="Sở Giao thông vận tải",
+        items=[opinion_services.OfflineItem(content="Bổ sung điểm dừng xe buýt.")],
+    )
+    world.advance("reported", officer=officer, secretariat=secretariat)
+    return world.consultation
+
+
+def _row_data(item, result="", explanation="", lock_version=0):
+    prefix = f"item{item.pk}"
+    return {
+        f"{prefix}-result": result,
+        f"{prefix}-explanation": explanation,
+        f"{prefix}-lock_version": lock_version,
+    }
+
+
+def test_each_row_saves_as_it_changes_and_the_review_counts_again(two_remarks, officer, as_user):
+    url = reverse("consultations:responses", args=[two_remarks.pk])
+    first, _second = outcome_services.items_to_answer(two_remarks).order_by("pk")
+    client = as_user(officer)
+    unexplained = client.post(
+        url, {"item": first.pk, **_row_data(first, "not_accepted")}, HTTP_HX_REQUEST="true"
+    )
+    assert unexplained.status_code == 200
+    assert str(EXPLANATION_REQUIRED) in unexplained.content.decode()
+    assert not Response.objects.exists()
+    saved = client.post(
+        url,
+        {"item": first.pk, **_row_data(first, "partly_accepted", "Bổ sung hai bãi đỗ xe.")},
+        HTTP_HX_REQUEST="true",
+    )
+    assert saved.status_code == 200
+    assert saved["HX-Trigger"] == "responses-changed"
+    assert saved.content.decode().lstrip().startswith(f'<tr id="item-{first.pk}"')
+    assert Response.objects.get(item=first).result == "partly_accepted"
+    # Saving the last-but-one answer never closes; the review says what remains.
+    review = client.get(url, {"part": "review"}, HTTP_HX_REQUEST="true")
+    assert 'data-unanswered="1"' in review.content.decode()
+    assert escape(lifecycle.UNANSWERED % {"count": 1}) in review.content.decode()
+    assert "close-form" not in review.content.decode()
+    assert Consultation.objects.get(pk=two_remarks.pk).state == State.RESPONDING
+
+
+def test_save_all_saves_the_filled_rows_and_leaves_the_blank_ones_unanswered(
+    two_remarks, officer, as_user
+):
+    url = reverse("consultations:responses", args=[two_remarks.pk])
+    first, second = outcome_services.items_to_answer(two_remarks).order_by("pk")
+    client = as_user(officer)
+    partial = client.post(url, {**_row_data(first, "accepted"), **_row_data(second)})
+    assert partial.status_code == 302
+    assert list(Response.objects.values_list("item", flat=True)) == [first.pk]
+    mixed = client.post(
+        url,
+        {
+            **_row_data(first, "not_accepted", lock_version=1),
+            **_row_data(second, "accepted"),
+        },
+    )
+    # The bad row keeps its input and its error; the good one is saved.
+    assert mixed.status_code == 200
+    assert str(EXPLANATION_REQUIRED) in mixed.content.decode()
+    assert Response.objects.get(item=first).result == "accepted"
+    assert Response.objects.get(item=second).result == "accepted"
+    page = client.get(url)
+    assert 'data-unanswered="0"' in page.content.decode()
+    assert 'id="close-form"' in page.content.decode()
+
+
+def test_answers_stay_editable_until_the_agency_confirms_the_close(
+    two_remarks, officer, leadership, secretariat, as_user
+):
+    url = reverse("consultations:responses", args=[two_remarks.pk])
+    first, second = outcome_services.items_to_answer(two_remarks).order_by("pk")
+    client = as_user(officer)
+    client.post(url, {**_row_data(first, "accepted"), **_row_data(second, "accepted")})
+    changed = client.post(
+        url, {"item": first.pk, **_row_data(first, "not_accepted", "Không phù hợp.", 1)}
+    )
+    assert changed.status_code == 302
+    assert Response.objects.get(item=first).lock_version == 2
+    for other in (leadership, secretariat):
+        assert 'id="close-form"' not in as_user(other).get(url).content.decode()
+    close = reverse("consultations:transition", args=[two_remarks.pk, "close"])
+    assert as_user(leadership).post(close).status_code == 403
+    assert as_user(secretariat).post(close).status_code == 403
+    assert Consultation.objects.get(pk=two_remarks.pk).state == State.RESPONDING
+    assert client.post(close).status_code == 302
+    assert Consultation.objects.get(pk=two_remarks.pk).state == State.CLOSED
+    # Closed: the answers are final.
+    assert client.post(url, {"item": first.pk, **_row_data(first, "accepted")}).status_code == 403
+    assert Response.objects.get(item=first).result == "not_accepted"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from thamvan.consultations import access, lifecycle
@@ -141,47 +142,16 @@ def issue_report(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(consultation)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def responses(request: AuthedRequest, pk: int) -> HttpResponse:
-    consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.can_read_documents(request.user, consultation):
-        raise PermissionDenied
-    can_answer = lifecycle.can("answer", request.user, consultation)
-    items = list(_items(consultation))
-    errors: dict[int, Any] = {}
-    if request.method == "POST":
-        if not can_answer:
-            raise PermissionDenied
-        item_pk = request.POST.get("item", "")
-        item = next((i for i in items if str(i.pk) == item_pk), None)
-        if item is None:
-            raise Http404
-        form = ResponseForm(request.POST, prefix=f"item{item.pk}")
-        if form.is_valid():
-            try:
-                outcome_services.response_record(
-                    actor=request.user,
-                    item=item,
-                    result=form.cleaned_data["result"],
-                    explanation=form.cleaned_data["explanation"],
-                    lock_version=form.cleaned_data["lock_version"],
-                )
-            except EditConflict as conflict:
-                form.keep_after_conflict(conflict)
-                # Show the answer saved meanwhile beside what this user typed.
-                if (current := Response.objects.filter(item=item).first()) is not None:
-                    item.response = current
-            except ConsultationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("The response was saved."))
-                return redirect(f"{request.path}#item-{item.pk}")
-        errors[item.pk] = form
-    rows = []
-    for item in items:
-        response = getattr(item, "response", None)
-        form = errors.get(item.pk) or ResponseForm(
+Row = tuple[OpinionItem, Response | None, ResponseForm]
+
+
+def _row(item: OpinionItem, form: ResponseForm | None = None) -> Row:
+    response = getattr(item, "response", None)
+    return (
+        item,
+        response,
+        form
+        or ResponseForm(
             prefix=f"item{item.pk}",
             initial={
                 "result": response.result,
@@ -190,19 +160,132 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
             }
             if response
             else {"lock_version": 0},
-        )
-        rows.append((item, response, form))
-    return TemplateResponse(
-        request,
-        "consultations/responses.html",
-        {
-            "consultation": consultation,
-            "rows": rows,
-            "can_answer": can_answer,
-            "answered": sum(1 for _i, r, _f in rows if r is not None),
-            "revision_form": RevisionForm(consultation=consultation) if can_answer else None,
-        },
+        ),
     )
+
+
+def _answer(request: AuthedRequest, item: OpinionItem) -> tuple[ResponseForm, bool]:
+    """Save one row of the posted table; the form carries its errors if it was not saved."""
+    form = ResponseForm(request.POST, prefix=f"item{item.pk}")
+    if not form.is_valid():
+        return form, False
+    response = getattr(item, "response", None)
+    data = form.cleaned_data
+    if response is not None and (response.result, response.explanation) == (
+        data["result"],
+        data["explanation"].strip(),
+    ):
+        return form, False
+    try:
+        saved = outcome_services.response_record(
+            actor=request.user,
+            item=item,
+            result=data["result"],
+            explanation=data["explanation"],
+            lock_version=data["lock_version"],
+        )
+    except EditConflict as conflict:
+        form.keep_after_conflict(conflict)
+        # Show the answer saved meanwhile beside what this user typed.
+        if (current := Response.objects.filter(item=item).first()) is not None:
+            item.response = current
+        return form, False
+    except ConsultationError as error:
+        form.add_error(None, error)
+        return form, False
+    item.response = saved
+    return form, True
+
+
+def _summary(rows: list[Row]) -> dict[str, Any]:
+    """How many items got each result, and how many still wait for one."""
+    counts = Counter(response.result for _item, response, _form in rows if response is not None)
+    return {
+        "results": [(label, counts[value]) for value, label in Response.Result.choices],
+        "answered": counts.total(),
+        "unanswered": len(rows) - counts.total(),
+        "total": len(rows),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responses(request: AuthedRequest, pk: int) -> HttpResponse:
+    """All items on one page: each row saves as it changes (htmx), "Save all" saves the
+    rows a browser without JavaScript sends; the review and the close follow the table."""
+    consultation = access.get_consultation_for_user(request.user, pk)
+    if not access.can_read_documents(request.user, consultation):
+        raise PermissionDenied
+    can_answer = lifecycle.can("answer", request.user, consultation)
+    items = list(_items(consultation))
+    forms: dict[int, ResponseForm] = {}
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        if item_pk := request.POST.get("item", ""):
+            item = next((i for i in items if str(i.pk) == item_pk), None)
+            if item is None:
+                raise Http404
+            form, saved = _answer(request, item)
+            if request.htmx:
+                row = _row(item, None if saved else form)
+                response = TemplateResponse(
+                    request,
+                    "consultations/responses.html#row",
+                    {
+                        "consultation": consultation,
+                        "row": row,
+                        "number": items.index(item) + 1,
+                        "can_answer": True,
+                        "saved": saved,
+                    },
+                )
+                # The review above the table counts again.
+                response["HX-Trigger"] = "responses-changed"
+                return response
+            if saved or not form.errors:
+                if saved:
+                    messages.success(request, _("The response was saved."))
+                return redirect(f"{request.path}#item-{item.pk}")
+            forms[item.pk] = form
+        else:
+            saved_count = 0
+            for item in items:
+                # A row left without a result is still to be answered, not an error.
+                if not request.POST.get(f"item{item.pk}-result"):
+                    continue
+                form, saved = _answer(request, item)
+                saved_count += saved
+                if form.errors:
+                    forms[item.pk] = form
+            if not forms:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)s response was saved.",
+                        "%(count)s responses were saved.",
+                        saved_count,
+                    )
+                    % {"count": saved_count},
+                )
+                return redirect(f"{request.path}#review")
+            messages.error(request, _("Some responses were not saved; see the marked rows."))
+    rows = [_row(item, forms.get(item.pk)) for item in items]
+    context = {
+        "consultation": consultation,
+        "rows": rows,
+        "can_answer": can_answer,
+        "summary": _summary(rows),
+        "close": lifecycle.ActionState(
+            lifecycle.ACTIONS["close"], lifecycle.unmet("close", consultation)
+        )
+        if lifecycle.can("close", request.user, consultation)
+        else None,
+        "revision_form": RevisionForm(consultation=consultation) if can_answer else None,
+    }
+    if request.htmx and request.GET.get("part") == "review":
+        return TemplateResponse(request, "consultations/responses.html#review", context)
+    return TemplateResponse(request, "consultations/responses.html", context)
 
 
 @login_required
