@@ -94,6 +94,11 @@ class ExtensionForm(forms.Form):
         label=_("Reason for the extension"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: the page also holds the reason forms of the lifecycle's buttons.
+        kwargs.setdefault("auto_id", "id_extension_%s")
+        super().__init__(*args, **kwargs)
+
 
 class DeclarationForm(forms.Form):
     declared = forms.BooleanField(

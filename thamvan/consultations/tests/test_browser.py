@@ -132,16 +132,16 @@ def test_a_consultation_runs_end_to_end_in_the_browser(
     office.wait_for_selector("a[data-kind=report]")
     assert GeneratedDocument.objects.filter(consultation=consultation, status="ready").count() == 3
 
-    # The agency answers every remark; the consultation closes.
+    # The agency answers every remark on one page, then confirms the close.
     agency.goto(f"/consultations/{consultation.pk}/responses/")
-    forms = agency.locator("form.response-form")
-    for index in range(forms.count()):
-        form = agency.locator("form.response-form").nth(index)
-        form.locator("select").select_option("partly_accepted")
-        form.locator("textarea").fill("Tiếp thu, bổ sung hai bãi đỗ xe ngầm.")
-        form.locator("button[type=submit]").click()
-        agency.wait_for_selector(".message-success")
-    agency.goto(consultation.get_absolute_url())
+    rows = agency.locator("tr.response-row")
+    for index in range(rows.count()):
+        row = agency.locator("tr.response-row").nth(index)
+        row.locator("textarea").fill("Tiếp thu, bổ sung hai bãi đỗ xe ngầm.")
+        row.locator("select").select_option("partly_accepted")
+        agency.wait_for_selector(f"tr.response-row:nth-child({index + 1})[data-answered=true]")
+    agency.wait_for_selector("[data-unanswered='0']")
+    agency.click("#close-form button[data-action=close]")
     agency.wait_for_selector("[data-state=closed]")
     consultation.refresh_from_db()
     assert consultation.state == State.CLOSED

@@ -232,3 +232,19 @@ def test_answers_stay_editable_until_the_agency_confirms_the_close(
     # Closed: the answers are final.
     assert client.post(url, {"item": first.pk, **_row_data(first, "accepted")}).status_code == 403
     assert Response.objects.get(item=first).result == "not_accepted"
+
+
+def test_an_explanation_typed_before_the_result_is_kept_without_an_error(
+    two_remarks, officer, as_user
+):
+    url = reverse("consultations:responses", args=[two_remarks.pk])
+    first, _second = outcome_services.items_to_answer(two_remarks).order_by("pk")
+    typed = as_user(officer).post(
+        url,
+        {"item": first.pk, **_row_data(first, "", "Đang soạn giải trình.")},
+        HTTP_HX_REQUEST="true",
+    )
+    assert typed.status_code == 200
+    assert "Đang soạn giải trình." in typed.content.decode()
+    assert "field-error" not in typed.content.decode()
+    assert not Response.objects.exists()

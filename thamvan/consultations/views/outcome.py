@@ -226,7 +226,19 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
             item = next((i for i in items if str(i.pk) == item_pk), None)
             if item is None:
                 raise Http404
-            form, saved = _answer(request, item)
+            prefix = f"item{item.pk}"
+            if request.htmx and not request.POST.get(f"{prefix}-result"):
+                # An explanation typed before the result is kept, not refused.
+                form = ResponseForm(
+                    prefix=prefix,
+                    initial={
+                        "explanation": request.POST.get(f"{prefix}-explanation", ""),
+                        "lock_version": request.POST.get(f"{prefix}-lock_version", 0),
+                    },
+                )
+                saved = False
+            else:
+                form, saved = _answer(request, item)
             if request.htmx:
                 row = _row(item, None if saved else form)
                 response = TemplateResponse(
