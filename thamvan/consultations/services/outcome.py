@@ -118,7 +118,10 @@ def consultation_link_revision(
 
 
 def deadlines_check(today: Any = None) -> int:
-    """Send 3- and 1-day reminders and flag overdue consultations; returns notifications sent."""
+    """Send 3- and 1-day reminders and flag overdue consultations; returns notifications sent.
+
+    Counted from the current deadline and keyed by it: after an extension the old date's
+    reminders no longer fire and the new date gets its own."""
     day = today or timezone.localdate()
     sent = 0
     rule = rule_on(day)
