@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0002_consultation_lock_version_response_lock_version'),
+        ('consultations', '0004_invitation_overrides_and_revocation'),
     ]
 
     operations = [
