@@ -173,11 +173,13 @@ def test_the_items_workbook_lists_every_remark(reported):
 
 
 def _answer_all(consultation, officer, capture):
+    """Answer the one remark and close the round, which issues the signed response table."""
     item = outcome_services.items_to_answer(consultation).get()
     with capture(execute=True):
         outcome_services.response_record(
             actor=officer, item=item, result="not_accepted", explanation="Đã có bãi đỗ ngầm."
         )
+        outcome_services.consultation_close(actor=officer, consultation=consultation)
     consultation.refresh_from_db()
 
 
