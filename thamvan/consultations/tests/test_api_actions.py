@@ -351,6 +351,7 @@ def test_a_closed_round_is_followed_by_a_new_one(
     consultation = world.advance("reported", officer=officer, secretariat=secretariat)
     for item in outcome_services.items_to_answer(consultation):
         outcome_services.response_record(actor=officer, item=item, result="accepted")
+    outcome_services.consultation_close(actor=officer, consultation=consultation)
     response = _post(api_client(officer), _url(consultation, "/new-round"))
     assert response.status_code == 201, response.content
     assert response.json()["previous_id"] == consultation.pk
