@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -62,13 +63,14 @@ def test_the_page_refuses_a_conflicted_expert_whatever_the_reason_and_names_the_
     consultation: Any, consultant_employee: Any, as_user: Any, secretariat: Any
 ) -> None:
     before = _footprint(consultation)
-    response = as_user(secretariat).post(
+    client = as_user(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
+    response = client.post(
         reverse("consultations:panel", args=[consultation.pk]),
         {
             "expert": [consultant_employee.pk],
             f"override_{consultant_employee.pk}": "Chuyên gia giỏi nhất về giao thông",
         },
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     text = response.content.decode()
@@ -159,9 +161,8 @@ def test_a_soft_override_is_recorded_and_shown_on_the_panel_and_the_timeline(
         AffiliationFactory.create(expert=expert, organization=institute)
     panel_url = reverse("consultations:panel", args=[consultation.pk])
     client = as_user(secretariat)
-    refused = client.post(
-        panel_url, {"expert": [first.pk, second.pk]}, HTTP_ACCEPT_LANGUAGE="en"
-    ).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
+    refused = client.post(panel_url, {"expert": [first.pk, second.pk]}).content.decode()
     assert "Bùi Thứ Hai: Viện Kiến trúc Quốc gia already has 1 of at most 1 members" in refused
     assert not Invitation.objects.exists()
 
@@ -177,7 +178,7 @@ def test_a_soft_override_is_recorded_and_shown_on_the_panel_and_the_timeline(
     invitation = Invitation.objects.get(expert=second)
     assert invitation.override_reason == reason
     assert "organization_limit" in [r["rule"] for r in invitation.overridden_rules]
-    page = client.get(panel_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(panel_url).content.decode()
     shown = page[page.index(f'data-override="{second.pk}"') :]
     assert "Viện Kiến trúc Quốc gia already has 1 of at most 1 members" in shown[:600]
     assert reason in shown[:600]
@@ -198,6 +199,7 @@ def test_resend_notifies_again_and_revoke_frees_the_seat(
     )
     respond_by = invitation.respond_by
     client = as_user(secretariat)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
     # The agency may read the consultation but not act on its panel.
     resend_url = reverse("consultations:invitation_resend", args=[consultation.pk, invitation.pk])
     revoke_url = reverse("consultations:invitation_revoke", args=[consultation.pk, invitation.pk])
@@ -239,6 +241,8 @@ def test_the_panel_page_reads_a_bounded_number_of_queries_however_many_experts(
         AffiliationFactory.create(expert=conflicted, organization=orgs.consultant)
 
     client = as_user(secretariat)
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
     url = reverse("consultations:panel", args=[consultation.pk])
     add_experts(3)
     few = _panel_page_queries(client, url)
