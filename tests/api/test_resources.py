@@ -183,6 +183,15 @@ def test_search_hides_what_the_user_may_not_see(
     assert all(values == [] for values in hidden["facets"].values())
 
 
+@pytest.mark.parametrize("field", ["organization", "commune"])
+def test_search_refuses_an_id_beyond_the_database_integer(
+    field: str, officer: Any, api_client: Any
+) -> None:
+    # SQLite cannot bind an integer past 64 bits: it must be a 422, not a 500.
+    response = api_client(officer).get("/api/v1/search", {"q": "a", field: 2**70})
+    assert response.status_code == 422
+
+
 def test_list_queries_do_not_grow_with_rows(
     orgs: Any, officer: Any, api_client: Any, django_assert_max_num_queries: Any
 ) -> None:

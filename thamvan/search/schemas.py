@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from config.api_common import Text
+from config.api_common import MAX_ID, Text
 
 
 class SearchParams(Schema):
@@ -12,8 +12,8 @@ class SearchParams(Schema):
     type: Text = Field("", max_length=40, description="dossier, document, expert, …")
     kind: Text = Field("", max_length=60)
     year: int | None = Field(None, ge=1900, le=2200)
-    organization: int | None = Field(None, ge=1)
-    commune: int | None = Field(None, ge=1)
+    organization: int | None = Field(None, ge=1, le=MAX_ID)
+    commune: int | None = Field(None, ge=1, le=MAX_ID)
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0, le=10_000)
 
