@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "django_tomselect",
     "thamvan.core",
     "thamvan.accounts",
     "thamvan.organizations",
