@@ -1,12 +1,13 @@
 from django.urls import path
 
-from thamvan.experts.views import imports, profile, registry, specialties
+from thamvan.experts.views import imports, pickers, profile, registry, specialties
 
 app_name = "experts"
 
 urlpatterns = [
     path("", registry.expert_list, name="list"),
     path("export.xlsx", registry.expert_export, name="export"),
+    path("pick/", pickers.expert_pick, name="pick"),
     path("new/", registry.expert_create, name="create"),
     path("<int:pk>/", registry.expert_detail, name="detail"),
     path("<int:pk>/edit/", registry.expert_edit, name="edit"),
