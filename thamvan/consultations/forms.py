@@ -17,6 +17,7 @@ from thamvan.consultations.models import (
 )
 from thamvan.core.forms import DateField
 from thamvan.core.locking import EditConflict, OptimisticLockForm, show_conflict
+from thamvan.core.widgets import PickerSelect
 from thamvan.documents.decree30 import is_plain_number
 from thamvan.dossiers.models import Document, DossierVersion
 from thamvan.experts.models import Expert, Specialty
@@ -30,7 +31,10 @@ class ConsultationFilterForm(forms.Form):
     )
     # Set by links from the dashboard, which counts over the same scope.
     organization = forms.ModelChoiceField(
-        label=_("Organisation"), required=False, queryset=Organization.objects.all()
+        widget=PickerSelect,
+        label=_("Organisation"),
+        required=False,
+        queryset=Organization.objects.all(),
     )
     start = DateField(label=_("Sent from"), required=False)
     end = DateField(label=_("Sent until"), required=False)

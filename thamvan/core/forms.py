@@ -7,6 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from thamvan.core.widgets import DATE_INPUT_FORMATS, DateInput
 
 # The days a person can mean. Beyond them date arithmetic (a day added to
 # 9999-12-31, a time zone applied to 0001-01-01) overflows; the API's schemas
@@ -14,14 +17,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INVALID = _("Enter the date as dd/mm/yyyy, for example 05/03/2026.")
 
 
 class DateField(forms.DateField):
-    """A date between FIRST_DAY and LAST_DAY, entered with the browser's date picker."""
+    """A date between FIRST_DAY and LAST_DAY, typed as dd/mm/yyyy (ISO accepted too)."""
 
-    widget = DATE_INPUT
+    widget = DateInput
+    default_error_messages = {"invalid": DATE_INVALID}
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         super().__init__(**kwargs)
         self.validators += [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]

@@ -6,20 +6,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.core.forms import DATE_INPUT, DateField
+from thamvan.core.forms import DateField
+from thamvan.core.widgets import PickerSelect
 from thamvan.dashboard.access import organization_choices
 from thamvan.organizations.models import Organization
 
 
 class DashboardFilterForm(forms.Form):
     organization: forms.ModelChoiceField = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Organisation"),
         required=False,
         queryset=Organization.objects.none(),
         empty_label=_("All in my scope"),
     )
-    start = DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

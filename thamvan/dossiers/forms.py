@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from thamvan.accounts.models import Role, User
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.core.uploads import BOUNDARY_KINDS, GEOJSON_MAX_BYTES, check_upload
+from thamvan.core.widgets import PickerSelect, PickerSelectMultiple
 from thamvan.dossiers.access import lead_agency_choices
 from thamvan.dossiers.geometry import BoundaryFacts, checked_boundary
 from thamvan.dossiers.models import Confidentiality, Document, Dossier, DossierVersion
@@ -81,7 +82,10 @@ class DossierForm(OptimisticLockForm):
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
-            "communes": forms.SelectMultiple(attrs={"size": 8}),
+            "communes": PickerSelectMultiple,
+            "lead_agency": PickerSelect,
+            "preparing_consultant": PickerSelect,
+            "investor": PickerSelect,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -171,12 +175,14 @@ class DossierFilterForm(forms.Form):
         label=_("Stage"), required=False, choices=[("", _("All stages")), *Dossier.Stage.choices]
     )
     commune = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Commune or ward"),
         required=False,
         queryset=AdministrativeUnit.objects.none(),
         empty_label=_("All communes and wards"),
     )
     lead_agency = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Lead agency"),
         required=False,
         queryset=Organization.objects.none(),

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.core.forms import DATE_INPUT, DateField
+from thamvan.core.forms import DateField
 from thamvan.core.locking import OptimisticLockForm
+from thamvan.core.widgets import PickerSelect, PickerSelectMultiple
 from thamvan.dossiers.models import Dossier
 from thamvan.events.models import Workshop
 from thamvan.organizations.models import Organization
@@ -37,8 +38,8 @@ class WorkshopForm(OptimisticLockForm):
             "ends_at": DATETIME_INPUT,
             "description": forms.Textarea(attrs={"rows": 3}),
             "agenda": forms.Textarea(attrs={"rows": 5}),
-            "dossiers": forms.SelectMultiple(attrs={"size": 5}),
-            "tasks": forms.SelectMultiple(attrs={"size": 5}),
+            "dossiers": PickerSelectMultiple,
+            "tasks": PickerSelectMultiple,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -66,7 +67,7 @@ class InviteForm(forms.Form):
     users = forms.ModelMultipleChoiceField(
         label=_("Invitees"),
         queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=PickerSelectMultiple,
         help_text=_("Experts and officials with an account."),
     )
 
@@ -98,9 +99,9 @@ class MinutesForm(forms.Form):
 
 class ConclusionTaskForm(forms.Form):
     lead_organization = forms.ModelChoiceField(
-        label=_("Lead organisation"), queryset=Organization.objects.active()
+        widget=PickerSelect, label=_("Lead organisation"), queryset=Organization.objects.active()
     )
-    deadline = DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
+    deadline = DateField(label=_("Deadline"), required=False)
 
 
 class WorkshopFilterForm(forms.Form):
@@ -116,10 +117,11 @@ class WorkshopFilterForm(forms.Form):
         choices=[("", _("Any time")), ("upcoming", _("Upcoming")), ("past", _("Past"))],
     )
     organization = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Host organisation"),
         required=False,
         queryset=Organization.objects.all(),
         empty_label=_("All organisations"),
     )
-    start = DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    end = DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("From"), required=False)
+    end = DateField(label=_("To"), required=False)

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import User
+from thamvan.core.forms import DateField
 from thamvan.core.locking import EditConflict, OptimisticLockForm, locked_version
+from thamvan.core.widgets import PickerSelect
 from thamvan.experts.models import (
     MAX_CONCURRENT_CONSULTATIONS,
     MIN_CONCURRENT_CONSULTATIONS,
@@ -29,15 +31,6 @@ from thamvan.search.normalize import fold, slugify_vi
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
-
-DATE_WIDGET_FORMAT = "%d/%m/%Y"
-
-
-def date_widget() -> forms.DateInput:
-    return forms.DateInput(
-        format=DATE_WIDGET_FORMAT,
-        attrs={"placeholder": _("dd/mm/yyyy"), "inputmode": "numeric", "autocomplete": "off"},
-    )
 
 
 class SpecialtyChoiceField(forms.ModelMultipleChoiceField):
@@ -223,7 +216,7 @@ class AffiliationForm(OptimisticLockForm):
     class Meta:
         model = Affiliation
         fields = ["organization", "position", "start_date", "end_date"]
-        widgets = {"start_date": date_widget(), "end_date": date_widget()}
+        field_classes = {"start_date": DateField, "end_date": DateField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -240,7 +233,7 @@ class UnavailablePeriodForm(OptimisticLockForm):
     class Meta:
         model = UnavailablePeriod
         fields = ["start_date", "end_date", "reason"]
-        widgets = {"start_date": date_widget(), "end_date": date_widget()}
+        field_classes = {"start_date": DateField, "end_date": DateField}
 
 
 class _DatedFormSet(BaseInlineFormSet):
@@ -335,6 +328,7 @@ class ExpertFilterForm(forms.Form):
         choices=[("", _("All degrees")), *[c for c in Degree.choices if c[0]]],
     )
     organization = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Works at"),
         queryset=Organization.objects.all(),
         required=False,

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.core.forms import DATE_INPUT, DateField
+from thamvan.core.forms import DateField
 from thamvan.core.locking import OptimisticLockForm
+from thamvan.core.widgets import PickerSelect, PickerSelectMultiple
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Conclusion, Directive, Programme, Task, TaskStatus
 from thamvan.search.normalize import nfc
@@ -24,11 +25,8 @@ class ProgrammeForm(OptimisticLockForm):
     class Meta:
         model = Programme
         fields = ["code", "name", "period_start", "period_end", "parties", "description"]
-        widgets = {
-            "period_start": DATE_INPUT,
-            "period_end": DATE_INPUT,
-            "parties": forms.SelectMultiple(attrs={"size": 8}),
-        }
+        field_classes = {"period_start": DateField, "period_end": DateField}
+        widgets = {"parties": PickerSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,11 +66,10 @@ class TaskForm(OptimisticLockForm):
             "deadline",
             "weight",
         ]
+        field_classes = {"start": DateField, "deadline": DateField}
         widgets = {
-            "start": DATE_INPUT,
-            "deadline": DATE_INPUT,
             "description": forms.Textarea(attrs={"rows": 3}),
-            "cooperating_organizations": forms.SelectMultiple(attrs={"size": 6}),
+            "cooperating_organizations": PickerSelectMultiple,
         }
 
     def __init__(self, *args: Any, programme: Programme | None = None, **kwargs: Any) -> None:
@@ -124,7 +121,7 @@ class StatusForm(forms.Form):
 
 
 class ProgressReportForm(forms.Form):
-    reported_on = DateField(label=_("Report date"), widget=DATE_INPUT)
+    reported_on = DateField(label=_("Report date"))
     progress = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
     note = forms.CharField(
         label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -138,6 +135,7 @@ class TaskFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All statuses")), *TaskStatus.choices]
     )
     organization = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Organisation"),
         required=False,
         queryset=Organization.objects.all(),
@@ -155,8 +153,8 @@ class TaskFilterForm(forms.Form):
         queryset=Directive.objects.all(),
         empty_label=_("All directives"),
     )
-    start = DateField(label=_("Deadline from"), required=False, widget=DATE_INPUT)
-    end = DateField(label=_("Deadline to"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("Deadline from"), required=False)
+    end = DateField(label=_("Deadline to"), required=False)
 
 
 class DirectiveForm(OptimisticLockForm):
@@ -169,7 +167,8 @@ class DirectiveForm(OptimisticLockForm):
     class Meta:
         model = Directive
         fields = ["kind", "number", "issuer", "issued_on", "title", "summary", "programme"]
-        widgets = {"issued_on": DATE_INPUT, "summary": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"issued_on": DateField}
+        widgets = {"summary": forms.Textarea(attrs={"rows": 5})}
 
     def clean_number(self) -> str:
         return nfc(self.cleaned_data["number"]).strip()
@@ -191,15 +190,15 @@ class ConclusionForm(forms.ModelForm):
 
 class AssignForm(forms.Form):
     lead_organization = forms.ModelChoiceField(
-        label=_("Lead organisation"), queryset=Organization.objects.active()
+        widget=PickerSelect, label=_("Lead organisation"), queryset=Organization.objects.active()
     )
     cooperating = forms.ModelMultipleChoiceField(
         label=_("Cooperating organisations"),
         required=False,
         queryset=Organization.objects.active(),
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=PickerSelectMultiple,
     )
-    deadline = DateField(label=_("Deadline"), required=False, widget=DATE_INPUT)
+    deadline = DateField(label=_("Deadline"), required=False)
     title = forms.CharField(
         label=_("Task title"),
         required=False,

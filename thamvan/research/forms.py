@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import User
-from thamvan.core.forms import DATE_INPUT, DateField
+from thamvan.core.forms import DateField
 from thamvan.core.locking import OptimisticLockForm
+from thamvan.core.widgets import (
+    ExpertPicker,
+    ExpertPickerMultiple,
+    PickerSelect,
+    PickerSelectMultiple,
+)
 from thamvan.dossiers.models import Dossier
 from thamvan.experts.models import Expert
 from thamvan.organizations.models import Organization
@@ -32,13 +38,13 @@ class TopicForm(OptimisticLockForm):
             "dossiers",
             "tasks",
         ]
+        field_classes = {"start_on": DateField, "end_on": DateField}
         widgets = {
-            "start_on": DATE_INPUT,
-            "end_on": DATE_INPUT,
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "team": forms.SelectMultiple(attrs={"size": 6}),
-            "dossiers": forms.SelectMultiple(attrs={"size": 5}),
-            "tasks": forms.SelectMultiple(attrs={"size": 5}),
+            "lead_expert": ExpertPicker,
+            "team": ExpertPickerMultiple,
+            "dossiers": PickerSelectMultiple,
+            "tasks": PickerSelectMultiple,
         }
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -64,13 +70,13 @@ class TopicForm(OptimisticLockForm):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=255)
-    due_on = DateField(label=_("Due on"), widget=DATE_INPUT)
+    due_on = DateField(label=_("Due on"))
 
 
 class OutputForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Output.Kind.choices)
     title = forms.CharField(label=pgettext_lazy("research output", "Title"), max_length=255)
-    delivered_on = DateField(label=_("Delivered on"), required=False, widget=DATE_INPUT)
+    delivered_on = DateField(label=_("Delivered on"), required=False)
 
 
 class TopicFilterForm(forms.Form):
@@ -81,10 +87,11 @@ class TopicFilterForm(forms.Form):
         choices=[("", _("All statuses")), *ResearchTopic.Status.choices],
     )
     organization = forms.ModelChoiceField(
+        widget=PickerSelect,
         label=_("Commissioning organisation"),
         required=False,
         queryset=Organization.objects.all(),
         empty_label=_("All organisations"),
     )
-    start = DateField(label=_("Active from"), required=False, widget=DATE_INPUT)
-    end = DateField(label=_("Active to"), required=False, widget=DATE_INPUT)
+    start = DateField(label=_("Active from"), required=False)
+    end = DateField(label=_("Active to"), required=False)
