@@ -79,8 +79,10 @@ def search_page(request: AuthedRequest) -> TemplateResponse:
 def _facet_links(request: AuthedRequest, results: SearchResults) -> list[dict[str, Any]]:
     """Each facet's values with the query string that selects (or clears) them."""
     titles = {
-        "type": _("Type"),
-        "kind": _("Kind"),
+        # Both were "Loại" in Vietnamese: what was found, then its own category
+        # (a plan's kind, an opinion's verdict, a document's kind).
+        "type": _("Kind of result"),
+        "kind": _("Category of the result"),
         "year": _("Year"),
         "organization": _("Organisation"),
         "commune": _("Commune or ward"),
