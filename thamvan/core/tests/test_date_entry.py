@@ -85,7 +85,7 @@ def test_a_form_posted_with_a_dd_mm_yyyy_date_saves_that_day(
 ) -> None:
     from thamvan.research.tests.factories import TopicFactory
 
-    topic = TopicFactory()
+    topic = TopicFactory.create()
     response = as_user(secretariat).post(
         reverse("research:milestone_create", args=[topic.pk]),
         {"title": "Báo cáo giữa kỳ", "due_on": "05/03/2026"},
