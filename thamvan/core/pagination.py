@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -5,7 +8,9 @@ from django.http import HttpRequest
 PAGE_SIZE = 25
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet | Sequence[Any], per_page: int = PAGE_SIZE
+) -> Page:
     """The requested page; an out-of-range or malformed number gives the nearest page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 

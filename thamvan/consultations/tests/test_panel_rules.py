@@ -90,7 +90,7 @@ def test_the_page_shows_a_conflicted_candidate_as_not_selectable_before_the_clic
     row = text[text.index(f'data-excluded="{consultant_employee.pk}"') :]
     row = row[: row.index("</tr>")]
     assert "not-selectable" in row and "Viện Quy hoạch Xây dựng Hà Nội" in row
-    assert f'value="{consultant_employee.pk}"' not in text
+    assert f'name="expert" value="{consultant_employee.pk}"' not in text
     assert "Lê Văn Độc Lập" in text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,8 +20,25 @@ from thamvan.consultations.models import Consultation
 from thamvan.consultations.services import panel as panel_services
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
+from thamvan.core.pagination import paginate, query_without_page
+from thamvan.experts.forms import ExpertFilterForm
 from thamvan.experts.models import Expert
-from thamvan.matching.services import recommend_panel
+from thamvan.matching.services import ExcludedRow, PanelRecommendation, RankedRow, recommend_panel
+
+# The registry's filters that make sense for candidates (all of them are active).
+CANDIDATE_FILTERS = ("q", "specialty", "rank", "degree", "organization")
+
+
+def _candidates_page(
+    request: AuthedRequest, recommendation: PanelRecommendation
+) -> tuple[Page[RankedRow | ExcludedRow], ExpertFilterForm]:
+    """One page of the ranked then the excluded candidates that match the filters."""
+    filters = ExpertFilterForm(request.GET)
+    rows: list[RankedRow | ExcludedRow] = [*recommendation.ranked, *recommendation.excluded]
+    if any(request.GET.get(name) for name in CANDIDATE_FILTERS):
+        matching = set(filters.filter(Expert.objects.all()).values_list("pk", flat=True))
+        rows = [row for row in rows if row.expert.pk in matching]
+    return paginate(request, rows), filters
 
 
 def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
@@ -35,7 +53,8 @@ def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
 @rate_limit("recommendation")
 def panel(request: AuthedRequest, pk: int) -> HttpResponse:
     consultation = _secretariat_consultation(request, pk)
-    recommendation = recommend_panel(consultation)
+    # Every eligible expert is ranked: the page is paged, and a filter must find anyone.
+    recommendation = recommend_panel(consultation, limit=None)
     errors: list[str] = []
     if request.method == "POST":
         # Ids past a database integer are no expert's (and would make PostgreSQL raise).
@@ -62,12 +81,19 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, pgettext("invitation", "The invitations were sent."))
             return redirect("consultations:panel", consultation.pk)
+    page, filters = _candidates_page(request, recommendation)
+    template = "consultations/panel.html#candidates" if request.htmx else "consultations/panel.html"
     return TemplateResponse(
         request,
-        "consultations/panel.html",
+        template,
         {
             "consultation": consultation,
             "recommendation": recommendation,
+            "page_obj": page,
+            "ranked": [row for row in page if isinstance(row, RankedRow)],
+            "excluded": [row for row in page if isinstance(row, ExcludedRow)],
+            "filters": filters,
+            "query_string": query_without_page(request),
             "invitations": access.invitations_visible_to(request.user, consultation).select_related(
                 "expert"
             ),
