@@ -51,7 +51,7 @@ def scenario(orgs: Any, officer: Any, secretariat: Any, expert_user: Any, other_
 
 
 def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
-    dossier, reported = scenario["dossier"], scenario["reported"]
+    dossier, reported, forming = scenario["dossier"], scenario["reported"], scenario["forming"]
     everyone = [
         reverse("core:home"),
         reverse("dossiers:list"),
@@ -69,6 +69,7 @@ def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
         ],
         "secretariat": [
             *everyone,
+            reverse("consultations:panel", args=[forming.pk]),
             reverse("consultations:synthesis", args=[reported.pk]),
             reverse("consultations:responses", args=[reported.pk]),
             reverse("experts:list"),
@@ -145,3 +146,13 @@ def test_the_menu_is_open_on_a_wide_screen_without_a_button(
     page.goto(reverse("dossiers:list"))
     assert page.locator(".main-nav a").first.is_visible()
     assert not page.locator(".nav-menu > summary").is_visible()
+
+
+def test_the_panel_page_is_paged_to_a_few_screens_on_a_phone(
+    page_for: Any, scenario: dict[str, Any], secretariat: Any
+) -> None:
+    page = _phone_page(page_for, secretariat)
+    page.goto(reverse("consultations:panel", args=[scenario["forming"].pk]))
+    # 25 candidates a page, each row a few lines high: five screens at most.
+    assert page.evaluate("document.documentElement.scrollHeight") <= 5 * PHONE["height"]
+    assert page.locator(".pagination").is_visible()
