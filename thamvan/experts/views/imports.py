@@ -80,7 +80,7 @@ def import_preview(request: AuthedRequest, pk: int) -> TemplateResponse:
     context = {
         "record": record,
         "error_rows": error_rows,
-        "page_obj": paginate(request, rows, per_page=PREVIEW_PAGE_SIZE),  # type: ignore[arg-type]
+        "page_obj": paginate(request, rows, per_page=PREVIEW_PAGE_SIZE),
         "query_string": "",
         "Status": ExpertImport.Status,
     }
