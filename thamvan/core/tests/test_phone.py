@@ -59,6 +59,11 @@ def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
         reverse("consultations:list"),
         reported.get_absolute_url(),
         reverse("search:search") + "?q=quy+hoạch",
+        reverse("events:list"),
+        reverse("research:list"),
+        reverse("organizations:list"),
+        reverse("notifications:list"),
+        reverse("accounts:profile"),
     ]
     return {
         "officer": [
@@ -76,7 +81,11 @@ def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
             reverse("programme:list"),
             reverse("dashboard:index"),
         ],
-        "expert_user": [*everyone, reverse("consultations:synthesis", args=[reported.pk])],
+        "expert_user": [
+            *everyone,
+            reverse("consultations:synthesis", args=[reported.pk]),
+            reverse("experts:me"),
+        ],
         "leadership": [
             *everyone,
             reverse("experts:list"),
