@@ -27,13 +27,10 @@ from config.api_common import (
     paginate,
     responses,
 )
-from thamvan import audit
-from thamvan.audit.services import Action as AuditAction
-from thamvan.consultations import access, lifecycle
+from thamvan.consultations import access, downloads, lifecycle
 from thamvan.consultations.forms import ItemForm, OfflineOpinionForm
 from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import (
-    Attachment,
     Consultation,
     DiscussionMessage,
     Invitation,
@@ -93,7 +90,6 @@ from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.consultations.services.transitions import transition_take
 from thamvan.core.limits import api_rate_limit
 from thamvan.core.locking import EditConflict
-from thamvan.core.uploads import stored_file_response
 from thamvan.documents.downloads import generated_document_response
 from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
@@ -382,13 +378,15 @@ def list_responses(request: HttpRequest, consultation_id: int) -> list[OpinionIt
     return list(_items(consultation))
 
 
-@router.post("/{consultation_id}/responses", response=responses(ResponseItemOut))
-def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
-    """The lead agency accepts or explains one remark; ``POST …/close`` ends the round."""
+def _answer(
+    request: HttpRequest, consultation_id: int, item_id: int, payload: ResponseAnswerIn
+) -> OpinionItem:
+    """Answer one remark through ``response_record``: 403 for a role that never answers,
+    404 for a remark outside the report, then the service's own checks."""
     consultation = _readable_outcome(request, consultation_id)
-    if not lifecycle.can("answer", request.user, consultation):  # type: ignore[arg-type]
+    if not lifecycle.may("answer", request.user, consultation):  # type: ignore[arg-type]
         raise PermissionDenied(str(NOT_ALLOWED))
-    item = _items(consultation).filter(pk=payload.item_id).first()
+    item = _items(consultation).filter(pk=item_id).first()
     if item is None:
         raise Http404
     _call(
@@ -400,6 +398,12 @@ def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn)
         lock_version=payload.lock_version,
     )
     return _items(consultation).get(pk=item.pk)
+
+
+@router.post("/{consultation_id}/responses", response=responses(ResponseItemOut))
+def answer_item(request: HttpRequest, consultation_id: int, payload: ResponseIn) -> OpinionItem:
+    """The lead agency accepts or explains one remark; ``POST …/close`` ends the round."""
+    return _answer(request, consultation_id, payload.item_id, payload)
 
 
 @router.get("/{consultation_id}/reports", response=responses(list[ReportOut]))
@@ -688,20 +692,7 @@ def download_attachment(
     """An attachment of an opinion the user may read (blind review applies); audited."""
     consultation = _consultation(request, consultation_id)
     opinion = access.get_opinion_for_user(request.user, consultation, opinion_id)  # type: ignore[arg-type]
-    attachment = Attachment.objects.filter(opinion=opinion, pk=attachment_id).first()
-    if attachment is None:
-        raise Http404
-    response = stored_file_response(
-        attachment.file, attachment.original_filename, attachment.content_type
-    )
-    audit.record(
-        actor=request.user,
-        action=AuditAction.DOWNLOAD,
-        target=attachment,
-        data={"consultation": consultation.pk, "opinion": opinion.pk},
-        request=request,
-    )
-    return response
+    return downloads.attachment_download(request, consultation, opinion, attachment_id)
 
 
 @router.post(
@@ -1005,21 +996,7 @@ def put_response(
     request: HttpRequest, consultation_id: int, item_id: int, payload: ResponseAnswerIn
 ) -> OpinionItem:
     """Answer one remark, or change its answer until the round is closed."""
-    consultation = _readable_outcome(request, consultation_id)
-    if not lifecycle.may("answer", request.user, consultation):  # type: ignore[arg-type]
-        raise PermissionDenied(str(NOT_ALLOWED))
-    item = _items(consultation).filter(pk=item_id).first()
-    if item is None:
-        raise Http404
-    _call(
-        outcome_services.response_record,
-        actor=request.user,
-        item=item,
-        result=payload.result,
-        explanation=payload.explanation,
-        lock_version=payload.lock_version,
-    )
-    return _items(consultation).get(pk=item.pk)
+    return _answer(request, consultation_id, item_id, payload)
 
 
 @router.post("/{consultation_id}/close", response=responses(ConsultationDetailOut))

@@ -16,9 +16,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from thamvan import audit
-from thamvan.audit.services import Action
-from thamvan.consultations import access, lifecycle
+from thamvan.consultations import access, downloads, lifecycle
 from thamvan.consultations.forms import (
     AttachmentForm,
     ItemForm,
@@ -27,12 +25,12 @@ from thamvan.consultations.forms import (
     error_text,
 )
 from thamvan.consultations.lifecycle import ConsultationError
-from thamvan.consultations.models import Attachment, Consultation, Invitation, Opinion
+from thamvan.consultations.models import Consultation, Invitation, Opinion
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
-from thamvan.core.uploads import UploadRejected, stored_file_response
+from thamvan.core.uploads import UploadRejected
 from thamvan.search.query import Hit, similar
 
 
@@ -307,20 +305,7 @@ def attachment_download(
 ) -> FileResponse:
     consultation = access.get_consultation_for_user(request.user, pk)
     opinion = access.get_opinion_for_user(request.user, consultation, opinion_pk)
-    attachment = Attachment.objects.filter(opinion=opinion, pk=attachment_pk).first()
-    if attachment is None:
-        raise Http404
-    response = stored_file_response(
-        attachment.file, attachment.original_filename, attachment.content_type
-    )
-    audit.record(
-        actor=request.user,
-        action=Action.DOWNLOAD,
-        target=attachment,
-        data={"consultation": consultation.pk, "opinion": opinion.pk},
-        request=request,
-    )
-    return response
+    return downloads.attachment_download(request, consultation, opinion, attachment_pk)
 
 
 @login_required
