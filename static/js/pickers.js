@@ -39,7 +39,12 @@
       },
     };
     if (words.pickerUrl) Object.assign(settings, remoteOptions(words.pickerUrl));
+    // Tom Select points the field's label at its own input; the original select stays
+    // in the page (hidden, for the form) and keeps the label's words as its name.
+    const label = select.id ? document.querySelector(`label[for="${select.id}"]`) : null;
+    const name = label ? label.textContent.trim() : "";
     new window.TomSelect(select, settings);
+    if (name && !select.hasAttribute("aria-label")) select.setAttribute("aria-label", name);
   };
 
   const enhanceWithin = (root) => {
