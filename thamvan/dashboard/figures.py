@@ -86,26 +86,6 @@ class FigureGroup:
     figures: list[Figure] = field(default_factory=list)
     chart: bool = False
 
-    # Chart geometry, in SVG user units: label column, then the bar track.
-    BAR_X = 210
-    BAR_WIDTH = 150
-    ROW = 22
-
-    @property
-    def chart_height(self) -> int:
-        return self.ROW * len(self.figures) + 4
-
-    def chart_rows(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "figure": item,
-                "y": 4 + index * self.ROW,
-                "text_y": 4 + index * self.ROW + 12,
-                "width": round(self.BAR_WIDTH * item.share / 100, 1),
-            }
-            for index, item in enumerate(self.figures)
-        ]
-
     def with_shares(self) -> FigureGroup:
         top = max((f.value or 0 for f in self.figures), default=0)
         for item in self.figures:

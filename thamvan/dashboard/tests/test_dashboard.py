@@ -156,11 +156,13 @@ def test_experts_and_outsiders_have_no_dashboard(
     assert as_user(leadership).get(reverse("dashboard:index")).status_code == 200
 
 
-def test_the_page_draws_svg_charts_without_inline_styles(
+def test_the_page_draws_bars_beside_text_labels_without_inline_styles(
     as_user: Any, leadership: Any, world: Any
 ) -> None:
     page = as_user(leadership).get(reverse("dashboard:index")).content.decode()
-    assert page.count('<svg class="bar-chart"') >= 3
+    # Bars are <meter> elements under each figure's HTML text: no SVG text scaled down.
+    assert page.count('<meter min="0" max="100"') >= 3
+    assert "<svg" not in page
     assert "style=" not in page
 
 
@@ -264,13 +266,13 @@ def test_the_query_count_stays_bounded_with_thousands_of_rows(
     assert totals["tasks_total"] == listing.context["page_obj"].paginator.count > 2000
 
 
-def test_chart_coordinates_are_plain_numbers_in_the_vietnamese_interface(
+def test_bar_values_are_plain_numbers_in_the_vietnamese_interface(
     as_user: Any, leadership: Any, world: Any
 ) -> None:
     import re
 
     page = as_user(leadership).get(reverse("dashboard:index")).content.decode()
-    values = re.findall(r'<rect [^>]*width="([^"]*)"', page)
+    values = re.findall(r'<meter [^>]*value="([^"]*)"', page)
     assert values
     for value in values:
         float(value)
