@@ -185,6 +185,13 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
             count += 1
             for violation in _violations(page):
                 report.setdefault(violation, []).append(f"{email} {path}")
+        if email == "admin@thamvan.example":
+            # A form sent back with errors: the summary, the fields marked invalid.
+            page.goto(reverse("organizations:create"))
+            page.click("form.card button[type=submit]")
+            page.wait_for_selector(".form-errors")
+            for violation in _violations(page):
+                report.setdefault(violation, []).append(f"{email} organisation form with errors")
         checked[str(email)] = count
         context.close()
     summary = "\n".join(f"{v}\n    on {len(p)} pages, e.g. {p[:3]}" for v, p in report.items())
