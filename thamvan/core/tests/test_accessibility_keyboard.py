@@ -68,6 +68,11 @@ def test_the_consultation_journey_works_with_the_keyboard_alone(
     assert opinion.state == Opinion.Status.SUBMITTED
     assert opinion.summary == "Nhất trí với hồ sơ."
 
+    # Signing the next persona in writes a session: first let the live server finish the
+    # requests the opinion page started (SQLite's shared in-memory test database locks
+    # a table for the length of a request instead of waiting).
+    page.wait_for_load_state("networkidle")
+
     # The agency answers a remark on the response table.
     officer = User.objects.get(email="canbo@thamvan.example")
     responding = Consultation.objects.get(state=State.RESPONDING)
