@@ -240,21 +240,19 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 form, saved = _answer(request, item)
             if request.htmx:
-                row = _row(item, None if saved else form)
-                response = TemplateResponse(
+                # The review above the table comes back in the same answer, swapped out of
+                # band: a second request could land before or after the save it counts.
+                return TemplateResponse(
                     request,
-                    "consultations/responses.html#row",
+                    "consultations/_response_saved.html",
                     {
-                        "consultation": consultation,
-                        "row": row,
+                        **_review_context(request, consultation, items),
+                        "row": _row(item, None if saved else form),
                         "number": items.index(item) + 1,
                         "can_answer": True,
                         "saved": saved,
                     },
                 )
-                # The review above the table counts again.
-                response["HX-Trigger"] = "responses-changed"
-                return response
             if saved or not form.errors:
                 if saved:
                     messages.success(request, _("The response was saved."))
@@ -282,22 +280,34 @@ def responses(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
                 return redirect(f"{request.path}#review")
             messages.error(request, _("Some responses were not saved; see the marked rows."))
-    rows = [_row(item, forms.get(item.pk)) for item in items]
     context = {
+        **_review_context(request, consultation, items, forms),
+        "can_answer": can_answer,
+        "revision_form": RevisionForm(consultation=consultation) if can_answer else None,
+    }
+    if request.htmx and request.GET.get("part") == "review":
+        return TemplateResponse(request, "consultations/responses.html#review", context)
+    return TemplateResponse(request, "consultations/responses.html", context)
+
+
+def _review_context(
+    request: AuthedRequest,
+    consultation: Consultation,
+    items: list[OpinionItem],
+    forms: dict[int, ResponseForm] | None = None,
+) -> dict[str, Any]:
+    """The rows, their counts and the close action, as the review shows them."""
+    rows = [_row(item, (forms or {}).get(item.pk)) for item in items]
+    return {
         "consultation": consultation,
         "rows": rows,
-        "can_answer": can_answer,
         "summary": _summary(rows),
         "close": lifecycle.ActionState(
             lifecycle.ACTIONS["close"], lifecycle.unmet("close", consultation)
         )
         if lifecycle.can("close", request.user, consultation)
         else None,
-        "revision_form": RevisionForm(consultation=consultation) if can_answer else None,
     }
-    if request.htmx and request.GET.get("part") == "review":
-        return TemplateResponse(request, "consultations/responses.html#review", context)
-    return TemplateResponse(request, "consultations/responses.html", context)
 
 
 @login_required
