@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-DEV_ENV := DEBUG=true DEMO_MODE=true
+DEV_ENV := DEBUG=true DEMO_MODE=true EMAIL_BACKEND=thamvan.notifications.backends.EmlFileBackend
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: install run demo test test-postgres lint format messages check-messages bench clean

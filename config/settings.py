@@ -285,6 +285,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "thamvan <no-reply@localhost>")
+# Where thamvan.notifications.backends.EmlFileBackend writes each message (`make run`).
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+# A mail the server refuses is tried again after 1, 5, 30 and 120 minutes, then given up.
+EMAIL_MAX_ATTEMPTS = envint("EMAIL_MAX_ATTEMPTS", "5")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CACHES = {
@@ -366,6 +370,7 @@ PERIODIC_TASKS: dict[str, int] = {
     "thamvan.accounts.tasks.prune_login_attempts": 24 * 3600,
     "thamvan.experts.tasks.purge_expert_imports": 3600,
     "thamvan.consultations.tasks.check_deadlines": 3600,
+    "thamvan.notifications.tasks.deliver_due_emails": 60,
     "thamvan.programme.tasks.check_task_deadlines": 24 * 3600,
     # A safety net behind the per-object index updates.
     "thamvan.search.tasks.reindex_task": 7 * 24 * 3600,

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -11,6 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
 from thamvan.accounts.models import AuthFailure, LoginAttempt, User
+from thamvan.notifications import outbox
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=90)
 PASSWORD_RESET_SUBJECT = "accounts/email/password_reset_subject.txt"
@@ -47,5 +47,14 @@ def send_password_reset_email(user_id: int, language: str) -> bool:
     with translation.override(language):
         subject = "".join(render_to_string(PASSWORD_RESET_SUBJECT, context).splitlines())
         body = render_to_string(PASSWORD_RESET_BODY, context)
-    send_mail(subject, body, None, [user.email])
+    # Sensitive: the link is dropped from the record once the mail is sent.
+    outbox.send(
+        to=user.email,
+        subject=subject,
+        body=body,
+        template="accounts/email/password_reset",
+        related=user,
+        user=user,
+        sensitive=True,
+    )
     return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django_tasks import task
 from thamvan.accounts.models import User
 from thamvan.events.ical import calendar
 from thamvan.events.models import Workshop
+from thamvan.notifications import outbox
 
 
 @task()
@@ -28,13 +28,14 @@ def send_workshop_invitations(workshop_id: int, user_ids: list[int]) -> int:
                 "events/email/invitation.txt",
                 {"workshop": workshop, "user": user, "site_url": settings.SITE_URL},
             )
-            message = EmailMessage(
-                _("Invitation: %(topic)s") % {"topic": workshop.topic[:120]},
-                body,
-                None,
-                [user.email],
+            outbox.send(
+                to=user.email,
+                subject=_("Invitation: %(topic)s") % {"topic": workshop.topic[:120]},
+                body=body,
+                template="events/email/invitation",
+                related=workshop,
+                user=user,
+                attachments=[("hoi-thao.ics", ics, "text/calendar; method=PUBLISH")],
             )
-            message.attach("hoi-thao.ics", ics, "text/calendar; method=PUBLISH")
-            message.send()
             sent += 1
     return sent

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from thamvan.notifications import outbox
 from thamvan.programme.models import Task
 from thamvan.programme.services import (
     reminder_recipients,
@@ -35,12 +35,14 @@ def check_task_deadlines() -> dict[str, int]:
                     "programme/email/task_reminder.txt",
                     {"task": item, "site_url": settings.SITE_URL, "today": today},
                 )
-                send_mail(
-                    _("Task reminder: %(title)s") % {"title": item.title[:120]},
-                    body,
-                    None,
-                    recipients,
-                )
+                for recipient in recipients:
+                    outbox.send(
+                        to=recipient,
+                        subject=_("Task reminder: %(title)s") % {"title": item.title[:120]},
+                        body=body,
+                        template="programme/email/task_reminder",
+                        related=item,
+                    )
                 sent += 1
             Task.objects.filter(pk=item.pk).update(reminded_on=today)
     return {"overdue": len(overdue), "reminded": sent}

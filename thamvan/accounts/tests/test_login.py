@@ -57,9 +57,12 @@ def test_sign_out_is_a_post(as_user, officer):
     assert client.post(reverse("accounts:logout")).status_code == 302
 
 
-def test_password_reset_sends_a_vietnamese_email(client, mailoutbox):
+def test_password_reset_sends_a_vietnamese_email(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
     UserFactory(email="hanh@example.vn", full_name="Nguyễn Thị Hạnh")
-    response = client.post(reverse("accounts:password_reset"), {"email": "hanh@example.vn"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "hanh@example.vn"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "Nguyễn Thị Hạnh" in mailoutbox[0].body

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from thamvan.accounts.tests.factories import PASSWORD
@@ -54,7 +54,8 @@ def test_a_password_reset_revokes_the_tokens(
     settings.LANGUAGE_CODE = "en"
     _token, raw = api_token_create(actor=outsider, name="script")
     client = Client()
-    client.post(reverse("accounts:password_reset"), {"email": outsider.email})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": outsider.email})
     link = re.search(r"/accounts/password/reset/[\w-]+/[\w-]+/", mailoutbox[0].body)
     assert link is not None
     form = client.get(link.group(), follow=True)

@@ -40,7 +40,7 @@ def one_of_each(
         ExpertFactory,
         UnavailablePeriodFactory,
     )
-    from thamvan.notifications.models import Notification
+    from thamvan.notifications.models import Notification, OutgoingEmail
 
     settings.MEDIA_ROOT = tmp_path
     document = DocumentFactory.create(
@@ -55,6 +55,7 @@ def one_of_each(
     UnavailablePeriodFactory.create(expert=expert)
     ExpertImport.objects.create(original_filename="a.xlsx", kind="xlsx", created_by=admin_user)
     Notification.objects.create(recipient=officer, kind="test", message="Thông báo")
+    OutgoingEmail.objects.create(recipient=officer.email, subject="Thư", template="test/mail")
     LoginAttempt.objects.create(email=officer.email, succeeded=True)
     TOTPDevice.objects.create(user=officer, secret="JBSWY3DPEHPK3PXP", confirmed_at=timezone.now())
     record(actor=officer, action="login.succeeded")

@@ -70,10 +70,11 @@ def test_the_badge_shows_the_unread_count(as_user, officer):
     )
 
 
-def test_emails_are_sent_once(officer):
+def test_emails_are_sent_once(officer, django_capture_on_commit_callbacks):
     (notification,) = notify([officer], kind="t", message="Nhắc hạn")
-    send_notification_emails.call([notification.pk])
-    send_notification_emails.call([notification.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification_emails.call([notification.pk])
+        send_notification_emails.call([notification.pk])
     assert len([m for m in mail.outbox if officer.email in m.to]) == 1
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from thamvan.programme.tasks import check_task_deadlines
@@ -42,11 +43,13 @@ def test_reminders_go_to_the_lead_officers_three_days_before_and_once_a_day(
     TaskFactory.create(
         lead_organization=orgs.department, start=None, deadline=today + timedelta(days=2)
     )
-    check_task_deadlines.call()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        check_task_deadlines.call()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [officer.email]
     assert "Báo cáo sơ kết" in mail.outbox[0].subject
-    check_task_deadlines.call()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        check_task_deadlines.call()
     assert len(mail.outbox) == 1
 
 
