@@ -159,13 +159,24 @@ def invitations_send(
             },
         },
     )
-    _notify(
-        [i.expert.user for i in invitations],
-        consultation,
-        "invitation",
-        _("You are invited to the expert panel of: %(title)s"),
-    )
+    for invitation in invitations:
+        invitation_deliver(invitation)
     return invitations
+
+
+INVITED_MESSAGE = _("You are invited to the expert panel of: %(title)s")
+REMINDER_MESSAGE = _("Reminder: please answer the invitation to the expert panel of: %(title)s")
+
+
+def invitation_deliver(invitation: Invitation, *, reminder: bool = False) -> None:
+    """Tell the expert of the invitation (again, with ``reminder``): the one place that
+    decides how an invited expert is reached."""
+    _notify(
+        [invitation.expert.user],
+        invitation.consultation,
+        "invitation",
+        REMINDER_MESSAGE if reminder else INVITED_MESSAGE,
+    )
 
 
 def _invited_words(invitation: Invitation) -> str:
@@ -194,12 +205,7 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
         reason=invitation.expert.titled_name,
         target=invitation,
     )
-    _notify(
-        [invitation.expert.user],
-        consultation,
-        "invitation",
-        _("You are invited to the expert panel of: %(title)s"),
-    )
+    invitation_deliver(invitation)
     return invitation
 
 
