@@ -43,6 +43,9 @@ class DemoConsultation:
     dossier: str
     state: str
     specialties: tuple[str, ...] = ("quy-hoach-do-thi", "giao-thong")
+    # The consultations the demo drives past panel forming seat its two expert accounts;
+    # the one waiting for a panel asks for a full one, reached by e-mail.
+    panel_size: int = 2
 
 
 CONSULTATIONS = [
@@ -60,6 +63,7 @@ CONSULTATIONS = [
         "QCKT-HK-2025",
         State.ACCEPTED,
         ("kien-truc", "bao-ton-di-san"),
+        panel_size=5,
     ),
     DemoConsultation(
         "Xin ý kiến quy hoạch chi tiết ven hồ Tây",
@@ -299,7 +303,7 @@ def load(organizations: dict[str, Organization]) -> int:
             letter_number=f"{100 + CONSULTATIONS.index(demo)}/QHKT-P2",
             questions=QUESTIONS,
             required_specialties=Specialty.objects.filter(slug__in=demo.specialties),
-            panel_size=2,
+            panel_size=demo.panel_size,
         )
         _drive(consultation, demo.state, officer, secretariat)
     # The worker builds these in production; the demo should show them at once.
