@@ -33,8 +33,10 @@ def test_the_second_sign_in_step_has_no_wcag_a_or_aa_violation(
     browser: Any, live_server: Any
 ) -> None:
     # A secretary: the role requires a second step, and the account has none yet.
-    user = UserFactory(email="thuky@hoi.example.vn", password=PASSWORD)
-    Membership.objects.create(user=user, organization=OrganizationFactory(), role=Role.SECRETARIAT)
+    user: Any = UserFactory(email="thuky@hoi.example.vn", password=PASSWORD)
+    Membership.objects.create(
+        user=user, organization=OrganizationFactory.create(), role=Role.SECRETARIAT
+    )
     context = browser.new_context(base_url=live_server.url, locale="vi-VN")
     page = context.new_page()
     report: dict[str, list[str]] = {}

@@ -64,7 +64,7 @@ def test_every_documented_command_runs_as_written(tmp_path: Path, settings: Any)
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # `manage.py backup` without --output writes under BASE_DIR/var/backups.
     settings.BASE_DIR = tmp_path
-    user = UserFactory(email="vanphong@hoi.example.vn")
+    user: Any = UserFactory(email="vanphong@hoi.example.vn")
     backups = tmp_path / "backups"
     commands = get_commands()
     failures: list[str] = []
