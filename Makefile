@@ -40,6 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	THAMVAN_TESTING=true $(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-messages
 
