@@ -748,49 +748,6 @@ class Response(Versioned):
         super().save(*args, **kwargs)
 
 
-class ConflictDeclaration(models.Model):
-    """An expert's own statement of a conflict with an organisation or a dossier."""
-
-    expert = models.ForeignKey(
-        "experts.Expert",
-        on_delete=models.CASCADE,
-        related_name="conflict_declarations",
-        verbose_name=_("expert"),
-    )
-    organization = models.ForeignKey(
-        "organizations.Organization",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("organisation"),
-    )
-    dossier = models.ForeignKey(
-        "dossiers.Dossier",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("dossier"),
-    )
-    reason = models.CharField(_("reason"), max_length=255)
-    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("declared conflict")
-        verbose_name_plural = _("declared conflicts")
-        ordering = ["expert", "-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(organization__isnull=False) | Q(dossier__isnull=False),
-                name="conflict_names_organization_or_dossier",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.reason
-
-
 # --- Panel discussion ------------------------------------------------------------------
 
 DISCUSSION_MESSAGE_MAX_LENGTH = 5000

@@ -13,9 +13,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.core.admin_locking import LockedInline, MovesLockVersion
-from thamvan.core.admin_rules import AdminRules, is_referenced
+from thamvan.core.admin_rules import AdminRules, ReadOnlyAdmin, is_referenced
 from thamvan.experts.models import (
     Affiliation,
+    ConflictDeclaration,
     Expert,
     ExpertImport,
     ExpertSpecialty,
@@ -121,6 +122,17 @@ class UnavailablePeriodAdmin(MovesLockVersion, AdminRules):
     search_fields = ["expert__full_name", "expert__search_key", "reason"]
     list_select_related = ["expert"]
     autocomplete_fields = ["expert"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(ConflictDeclaration)
+class ConflictDeclarationAdmin(ReadOnlyAdmin):
+    """The expert declares and withdraws on the profile page (audited), never here."""
+
+    list_display = ["expert", "kind", "counterpart", "start_date", "end_date", "withdrawn_at"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    search_fields = ["expert__full_name", "expert__search_key", "name", "organization__name"]
+    list_select_related = ["expert", "organization", "other_expert"]
     date_hierarchy = "start_date"
 
 

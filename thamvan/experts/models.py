@@ -19,6 +19,7 @@ from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from thamvan.accounts.models import Role
 from thamvan.core.fields import SortKeyField
@@ -515,6 +516,217 @@ class UnavailablePeriod(Versioned, models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+CONFLICT_END_BEFORE_START = _("The end date cannot be before the start date.")
+CONFLICT_NOT_FOR_KIND = _("Leave this empty for this kind of conflict.")
+CONFLICT_CHOOSE_ORGANIZATION = _("Choose the organisation.")
+CONFLICT_NAME_PROJECT = _("Enter the project's name or choose its dossier.")
+CONFLICT_NAME_PERSON = _("Enter the person's name or choose them in the registry.")
+CONFLICT_NOT_ONESELF = _("Choose someone other than the expert declaring.")
+
+
+class ConflictDeclarationQuerySet(models.QuerySet["ConflictDeclaration"]):
+    def in_force(self) -> ConflictDeclarationQuerySet:
+        """Not withdrawn (a withdrawn declaration stays on record, matching ignores it)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def overlapping(self, start: date, end: date) -> ConflictDeclarationQuerySet:
+        """Declared for a period that reaches into [start, end]; no end date is open-ended."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=start), start_date__lte=end)
+
+    def for_profile(self) -> ConflictDeclarationQuerySet:
+        """What a profile lists, in one query: those in force first, the latest first."""
+        return self.select_related(
+            "organization", "dossier", "other_expert", "declared_by", "withdrawn_by"
+        ).order_by(models.F("withdrawn_at").desc(nulls_first=True), "-start_date", "-pk")
+
+
+class ConflictDeclaration(models.Model):
+    """An expert's own statement of a conflict of interest, for a period.
+
+    Matching keeps the expert off a panel when the period reaches into the
+    conflict-of-interest window and the declaration names a party to the
+    dossier, the dossier itself, or someone on the same panel. An expert
+    withdraws a declaration rather than deleting it, so the record stays.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", pgettext_lazy("conflict", "An organisation")
+        PROJECT = "project", pgettext_lazy("conflict", "A project")
+        PERSON = "person", pgettext_lazy("conflict", "A person")
+
+    expert = models.ForeignKey(
+        Expert,
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+        verbose_name=_("expert"),
+    )
+    kind = models.CharField(_("conflict with"), max_length=12, choices=Kind.choices)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dossier"),
+        help_text=_(
+            "When the project is a dossier in thamvan; a name alone also matches a dossier "
+            "of that name or code."
+        ),
+    )
+    other_expert = models.ForeignKey(
+        Expert,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conflicts_declared_with",
+        verbose_name=_("expert in the registry"),
+        help_text=_(
+            "When the person is in the registry: matching then never seats the two on one panel."
+        ),
+    )
+    name = models.CharField(
+        _("name of the project or person"),
+        max_length=255,
+        blank=True,
+        help_text=_("Filled in from the dossier or the expert chosen when left empty."),
+    )
+    # The folded name: a project declared by name matches a dossier by its name or code.
+    name_key = models.CharField(max_length=255, editable=False, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Leave empty while it lasts.")
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("declared by"),
+    )
+    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    objects = ConflictDeclarationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("declared conflict")
+        verbose_name_plural = _("declared conflicts")
+        ordering = ["expert", "-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="experts_conflict_dates_ordered",
+                violation_error_message=CONFLICT_END_BEFORE_START,
+            ),
+            # Exactly what the kind needs: an organisation, or a named project or person.
+            models.CheckConstraint(
+                condition=Q(
+                    kind="organization",
+                    organization__isnull=False,
+                    dossier__isnull=True,
+                    other_expert__isnull=True,
+                    name="",
+                )
+                | (
+                    Q(kind="project", organization__isnull=True, other_expert__isnull=True)
+                    & ~Q(name="")
+                )
+                | (Q(kind="person", organization__isnull=True, dossier__isnull=True) & ~Q(name="")),
+                name="experts_conflict_fields_of_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(other_expert__isnull=True) | ~Q(other_expert=models.F("expert")),
+                name="experts_conflict_not_oneself",
+                violation_error_message=CONFLICT_NOT_ONESELF,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.counterpart}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.reason = nfc(self.reason).strip()
+        self._name_from_link()
+        super().save(*args, **kwargs)
+
+    def _name_from_link(self) -> None:
+        # The statement reads by itself, and survives the dossier or expert it links.
+        self.name = nfc(self.name).strip()
+        if not self.name:
+            if self.kind == self.Kind.PROJECT and self.dossier is not None:
+                self.name = self.dossier.name[:255]
+            elif self.kind == self.Kind.PERSON and self.other_expert is not None:
+                self.name = self.other_expert.full_name
+        self.name_key = fold(self.name)
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        self.name = nfc(self.name).strip()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = CONFLICT_END_BEFORE_START
+        given = {
+            "organization": self.organization_id is not None,
+            "dossier": self.dossier_id is not None,
+            "other_expert": self.other_expert_id is not None,
+            "name": bool(self.name),
+        }
+        fields_of_kind: dict[str, set[str]] = {
+            self.Kind.ORGANIZATION: {"organization"},
+            self.Kind.PROJECT: {"dossier", "name"},
+            self.Kind.PERSON: {"other_expert", "name"},
+        }
+        allowed = fields_of_kind.get(self.kind, set())
+        for field, present in given.items():
+            if present and field not in allowed:
+                errors[field] = CONFLICT_NOT_FOR_KIND
+        if self.kind == self.Kind.ORGANIZATION and not given["organization"]:
+            errors["organization"] = CONFLICT_CHOOSE_ORGANIZATION
+        elif self.kind == self.Kind.PROJECT and not (given["name"] or given["dossier"]):
+            errors["name"] = CONFLICT_NAME_PROJECT
+        elif self.kind == self.Kind.PERSON and not (given["name"] or given["other_expert"]):
+            errors["name"] = CONFLICT_NAME_PERSON
+        if given["other_expert"] and self.other_expert_id == self.expert_id:
+            errors["other_expert"] = CONFLICT_NOT_ONESELF
+        if errors:
+            raise ValidationError(errors)
+        self._name_from_link()
+
+    @property
+    def counterpart(self) -> str:
+        """Who or what the conflict is with, as the profile and matching name it."""
+        if self.kind == self.Kind.ORGANIZATION and self.organization is not None:
+            return self.organization.name
+        if self.kind == self.Kind.PERSON and self.other_expert is not None:
+            return self.other_expert.titled_name
+        return self.name
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date is not None and self.end_date < _today()
 
 
 class ExpertImportQuerySet(models.QuerySet["ExpertImport"]):

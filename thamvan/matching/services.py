@@ -23,12 +23,12 @@ from django.utils.translation import gettext_noop, ngettext
 from thamvan.accounts.models import Membership
 from thamvan.consultations.models import (
     PANEL_OPEN_STATES,
-    ConflictDeclaration,
     Consultation,
     Invitation,
 )
 from thamvan.experts.models import (
     Affiliation,
+    ConflictDeclaration,
     Expert,
     ExpertSpecialty,
     UnavailablePeriod,
@@ -171,7 +171,7 @@ def _conflicts(
     affiliations = Affiliation.objects.relevant(start, coi_window_days()).filter(
         organization_id__in=list(roles)
     )
-    declarations = ConflictDeclaration.objects.filter(
+    declarations = ConflictDeclaration.objects.in_force().filter(
         Q(organization_id__in=list(roles)) | Q(dossier_id=consultation.dossier_id)
     )
     if expert_ids is not None:

@@ -16,12 +16,16 @@ from django.utils import timezone, translation
 from thamvan.accounts.tests.factories import UserFactory
 from thamvan.audit.models import AuditEntry
 from thamvan.consultations.lifecycle import ConsultationError
-from thamvan.consultations.models import ConflictDeclaration, Invitation, Transition
+from thamvan.consultations.models import Invitation, Transition
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.consultations.tests.test_lifecycle_agreement import _submit_opinion
 from thamvan.dossiers.tests.factories import DossierFactory
-from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
+from thamvan.experts.tests.factories import (
+    AffiliationFactory,
+    ConflictDeclarationFactory,
+    ExpertFactory,
+)
 from thamvan.notifications.models import Notification
 from thamvan.organizations.tests.factories import OrganizationFactory
 
@@ -100,7 +104,7 @@ def test_the_service_refuses_every_kind_of_conflict_even_with_a_reason(
 ) -> None:
     expert = ExpertFactory.create(full_name="Phạm Xung Đột")
     if kind == "declared":
-        ConflictDeclaration.objects.create(
+        ConflictDeclarationFactory.create(
             expert=expert, dossier=consultation.dossier, reason="Người thân của chủ đầu tư"
         )
         named = "Người thân của chủ đầu tư"

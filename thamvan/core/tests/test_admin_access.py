@@ -37,6 +37,7 @@ def one_of_each(
     from thamvan.experts.models import ExpertImport
     from thamvan.experts.tests.factories import (
         AffiliationFactory,
+        ConflictDeclarationFactory,
         ExpertFactory,
         UnavailablePeriodFactory,
     )
@@ -53,6 +54,7 @@ def one_of_each(
     expert = ExpertFactory.create(user=expert_user, specialties=["giao-thong"])
     AffiliationFactory.create(expert=expert)
     UnavailablePeriodFactory.create(expert=expert)
+    ConflictDeclarationFactory.create(expert=expert, organization=orgs.consultant)
     ExpertImport.objects.create(original_filename="a.xlsx", kind="xlsx", created_by=admin_user)
     Notification.objects.create(recipient=officer, kind="test", message="Thông báo")
     OutgoingEmail.objects.create(recipient=officer.email, subject="Thư", template="test/mail")

@@ -14,6 +14,7 @@ import factory
 
 from thamvan.experts.models import (
     Affiliation,
+    ConflictDeclaration,
     Expert,
     ExpertSpecialty,
     Specialty,
@@ -93,3 +94,32 @@ class UnavailablePeriodFactory(factory.django.DjangoModelFactory[UnavailablePeri
     start_date = date(2026, 1, 1)
     end_date = date(2026, 1, 31)
     reason = "Công tác nước ngoài"
+
+
+class ConflictDeclarationFactory(factory.django.DjangoModelFactory[ConflictDeclaration]):
+    """A declaration in force since 2020; its kind follows what it names:
+    ``ConflictDeclarationFactory(organization=org)``, ``(dossier=dossier)``,
+    ``(other_expert=expert)``, or a project by name by default."""
+
+    class Meta:
+        model = ConflictDeclaration
+
+    expert = factory.SubFactory(ExpertFactory)
+    organization = None
+    dossier = None
+    other_expert = None
+    kind = factory.LazyAttribute(
+        lambda o: (
+            ConflictDeclaration.Kind.ORGANIZATION
+            if o.organization
+            else ConflictDeclaration.Kind.PERSON
+            if o.other_expert
+            else ConflictDeclaration.Kind.PROJECT
+        )
+    )
+    name = factory.LazyAttribute(
+        lambda o: "" if o.organization or o.dossier or o.other_expert else "Dự án khu đô thị mới"
+    )
+    start_date = date(2020, 1, 1)
+    end_date = None
+    reason = "Người thân làm việc tại đơn vị"

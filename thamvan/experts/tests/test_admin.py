@@ -12,7 +12,14 @@ from thamvan.experts.models import Expert
 # Personas come through request.getfixturevalue, so the database must be declared.
 pytestmark = pytest.mark.django_db
 
-MODELS = ["specialty", "expert", "affiliation", "unavailableperiod", "expertimport"]
+MODELS = [
+    "specialty",
+    "expert",
+    "affiliation",
+    "unavailableperiod",
+    "expertimport",
+    "conflictdeclaration",
+]
 
 AsUser = Callable[[User], Client]
 
@@ -56,3 +63,19 @@ def test_registry_pages_users_find_no_registry_admin_even_with_staff_status(
 
     assert client.get(reverse("admin:experts_expert_changelist")).status_code == 404
     assert client.get(reverse("admin:experts_expert_change", args=[expert.pk])).status_code == 404
+
+
+def test_declared_conflicts_are_read_only_in_the_admin(
+    as_user: AsUser, admin_user: User, expert: Expert
+) -> None:
+    from thamvan.experts.tests.factories import ConflictDeclarationFactory
+
+    declaration = ConflictDeclarationFactory.create(expert=expert, name="Khu đô thị Ecopark")
+    client = as_user(admin_user)
+
+    listed = client.get(reverse("admin:experts_conflictdeclaration_changelist"))
+
+    assert "Khu đô thị Ecopark" in listed.content.decode()
+    assert client.get(reverse("admin:experts_conflictdeclaration_add")).status_code == 403
+    change = reverse("admin:experts_conflictdeclaration_change", args=[declaration.pk])
+    assert client.post(change, {"reason": "Khác"}).status_code == 403

@@ -9,11 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from thamvan.consultations.models import ConflictDeclaration, Invitation
+from thamvan.consultations.models import Invitation
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import (
     AffiliationFactory,
+    ConflictDeclarationFactory,
     ExpertFactory,
     UnavailablePeriodFactory,
     specialty,
@@ -92,7 +93,7 @@ def test_it_excludes_recent_affiliation_with_the_consultant_within_the_window(
 
 def test_declared_conflicts_unavailability_and_the_same_person_are_excluded(consultation, officer):
     declared = ExpertFactory.create(full_name="Đỗ Khai Báo")
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory.create(
         expert=declared, dossier=consultation.dossier, reason="Người thân"
     )
     away = ExpertFactory.create(full_name="Vũ Đi Vắng")
