@@ -28,7 +28,10 @@ from thamvan.core.models import TimeStampedModel
 from thamvan.search.normalize import fold, nfc, slugify_vi, sort_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from thamvan.accounts.models import User
+    from thamvan.dossiers.models import Dossier
 
 MIN_CONCURRENT_CONSULTATIONS = 1
 MAX_CONCURRENT_CONSULTATIONS = 20
@@ -534,6 +537,49 @@ class ConflictDeclarationQuerySet(models.QuerySet["ConflictDeclaration"]):
     def overlapping(self, start: date, end: date) -> ConflictDeclarationQuerySet:
         """Declared for a period that reaches into [start, end]; no end date is open-ended."""
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=start), start_date__lte=end)
+
+    def concerning_panel(
+        self,
+        *,
+        dossier: Dossier,
+        party_ids: Iterable[int],
+        seated: models.QuerySet[Any],
+        since: date,
+        until: date,
+        expert_ids: Iterable[int] | None = None,
+    ) -> ConflictDeclarationQuerySet:
+        """In force for a period reaching into [since, until], and naming a party to the
+        dossier (``party_ids``), the dossier itself (linked, or by folded name or code), or
+        a person when one of the two is seated on the panel.
+
+        ``seated`` holds rows with an ``expert_id``: the panel's pending and accepted
+        invitations; each declaration says which of the two is seated as
+        ``declarer_seated`` and ``named_seated``. With ``expert_ids``, only declarations
+        about those experts: their own, and those of seated experts naming them. One query.
+        """
+        titles = {fold(dossier.name), fold(dossier.code)} - {""}
+        own = (
+            Q(kind=ConflictDeclaration.Kind.ORGANIZATION, organization_id__in=list(party_ids))
+            | Q(kind=ConflictDeclaration.Kind.PROJECT, dossier_id=dossier.pk)
+            | Q(kind=ConflictDeclaration.Kind.PROJECT, name_key__in=sorted(titles))
+            | Q(kind=ConflictDeclaration.Kind.PERSON, named_seated=True)
+        )
+        named_by_seated = Q(
+            kind=ConflictDeclaration.Kind.PERSON, declarer_seated=True, other_expert__isnull=False
+        )
+        if expert_ids is not None:
+            ids = list(expert_ids)
+            own &= Q(expert_id__in=ids)
+            named_by_seated &= Q(other_expert_id__in=ids)
+        return (
+            self.in_force()
+            .overlapping(since, until)
+            .annotate(
+                declarer_seated=Exists(seated.filter(expert_id=OuterRef("expert_id"))),
+                named_seated=Exists(seated.filter(expert_id=OuterRef("other_expert_id"))),
+            )
+            .filter(own | named_by_seated)
+        )
 
     def for_profile(self) -> ConflictDeclarationQuerySet:
         """What a profile lists, in one query: those in force first, the latest first."""

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -160,31 +160,102 @@ def _affiliation_words(affiliation: Affiliation, party: str) -> str:
     }
 
 
+def _period_words(declaration: ConflictDeclaration) -> str:
+    start = declaration.start_date.strftime("%d/%m/%Y")
+    if declaration.end_date is None:
+        return _("since %(start)s") % {"start": start}
+    return _("from %(start)s to %(end)s") % {
+        "start": start,
+        "end": declaration.end_date.strftime("%d/%m/%Y"),
+    }
+
+
+def _declaration_words(declaration: ConflictDeclaration, roles: dict[int, str]) -> str:
+    """What the expert declared, about whom or what, for which period: in their own words."""
+    words = {"period": _period_words(declaration), "reason": declaration.reason}
+    kind = ConflictDeclaration.Kind
+    if declaration.kind == kind.ORGANIZATION:
+        party = roles.get(declaration.organization_id or 0, declaration.counterpart)
+        return _("declared a conflict with %(party)s, %(period)s: %(reason)s") % {
+            "party": party,
+            **words,
+        }
+    if declaration.kind == kind.PROJECT:
+        return _("declared a conflict with the project “%(project)s”, %(period)s: %(reason)s") % {
+            "project": declaration.name,
+            **words,
+        }
+    return _("declared a conflict with %(person)s, on this panel, %(period)s: %(reason)s") % {
+        "person": declaration.counterpart,
+        **words,
+    }
+
+
+def _declared_conflicts(
+    declaration: ConflictDeclaration, roles: dict[int, str]
+) -> list[tuple[int, str]]:
+    """Whom a declaration keeps off the panel, and in which words: its declarer, and for a
+    person on the panel who declared a conflict with someone, that someone too."""
+    found = []
+    is_person = declaration.kind == ConflictDeclaration.Kind.PERSON
+    # Annotated by ``concerning_panel``.
+    named_seated = getattr(declaration, "named_seated", False)
+    declarer_seated = getattr(declaration, "declarer_seated", False)
+    if not is_person or named_seated:
+        found.append((declaration.expert_id, _declaration_words(declaration, roles)))
+    if is_person and declarer_seated and declaration.other_expert_id is not None:
+        words = _(
+            "%(person)s, on this panel, declared a conflict with them, %(period)s: %(reason)s"
+        )
+        found.append(
+            (
+                declaration.other_expert_id,
+                words
+                % {
+                    "person": declaration.expert.titled_name,
+                    "period": _period_words(declaration),
+                    "reason": declaration.reason,
+                },
+            )
+        )
+    return found
+
+
 def _conflicts(
     consultation: Consultation, experts: list[Expert], expert_ids: list[int] | None
 ) -> dict[int, list[str]]:
     """Every conflict of interest of the experts (all active ones when ``expert_ids`` is
-    None): a recent affiliation with a party, a declared conflict, the same person."""
-    start, _end = review_period(consultation)
+    None): a recent affiliation with a party, a declared conflict (with a party, this
+    dossier, or someone on the panel, either of the two declaring), the same person."""
+    start, end = review_period(consultation)
     roles = _organization_conflicts(consultation)
     conflicts: dict[int, list[str]] = {}
     affiliations = Affiliation.objects.relevant(start, coi_window_days()).filter(
         organization_id__in=list(roles)
     )
-    declarations = ConflictDeclaration.objects.in_force().filter(
-        Q(organization_id__in=list(roles)) | Q(dossier_id=consultation.dossier_id)
-    )
+    declarations = ConflictDeclaration.objects.concerning_panel(
+        dossier=consultation.dossier,
+        party_ids=roles,
+        seated=Invitation.objects.filter(
+            consultation=consultation,
+            state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
+        ),
+        # The same window as affiliations: a declared tie that ended within it still counts.
+        since=start - timedelta(days=coi_window_days()),
+        until=end,
+        expert_ids=expert_ids,
+    ).select_related("organization", "expert", "other_expert")
     if expert_ids is not None:
         affiliations = affiliations.filter(expert_id__in=expert_ids)
-        declarations = declarations.filter(expert_id__in=expert_ids)
     for affiliation in affiliations.order_by("expert_id", "-start_date", "pk"):
         conflicts.setdefault(affiliation.expert_id, []).append(
             _affiliation_words(affiliation, roles[affiliation.organization_id])
         )
-    for declaration in declarations.order_by("expert_id", "pk"):
-        conflicts.setdefault(declaration.expert_id, []).append(
-            _("declared conflict: %(reason)s") % {"reason": declaration.reason}
-        )
+    wanted = None if expert_ids is None else set(expert_ids)
+    for declaration in declarations.order_by("expert_id", "start_date", "pk"):
+        for expert_id, words in _declared_conflicts(declaration, roles):
+            if wanted is None or expert_id in wanted:
+                conflicts.setdefault(expert_id, []).append(words)
     # The same person on both sides: the requester or a member of a party.
     party_users = set(
         Membership.objects.filter(organization_id__in=list(roles), is_active=True).values_list(
