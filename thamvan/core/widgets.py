@@ -118,3 +118,7 @@ class ExpertPicker(RemotePickerMixin, PickerSelect):
 
 class ExpertPickerMultiple(RemotePickerMixin, PickerSelectMultiple):
     url_name = "experts:pick"
+
+
+class DossierPicker(RemotePickerMixin, PickerSelect):
+    url_name = "dossiers:pick"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dossier_list, name="list"),
     path("map/", views.dossier_map, name="map"),
     path("map/data.json", views.dossier_map_data, name="map_data"),
+    path("pick/", views.dossier_pick, name="pick"),
     path("new/", views.dossier_create, name="create"),
     path("<int:pk>/", views.dossier_detail, name="detail"),
     path("<int:pk>/edit/", views.dossier_edit, name="edit"),

@@ -48,6 +48,9 @@ from thamvan.dossiers.models import (
 # smaller area (bbox) or narrower filters to see the rest.
 MAP_FEATURE_LIMIT = 500
 URL_PLACEHOLDER = 987654321
+# The dossier picker answers a bounded page; a longer query only makes more words to match.
+PICK_LIMIT = 20
+PICK_QUERY_MAX_LENGTH = 100
 BAD_BBOX = "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat"
 
 # Service error codes that belong next to one field rather than above the form.
@@ -229,6 +232,24 @@ def dossier_map_data(request: AuthedRequest) -> JsonResponse:
             "limit": MAP_FEATURE_LIMIT,
         },
         json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@login_required
+@require_GET
+def dossier_pick(request: AuthedRequest) -> JsonResponse:
+    """The dossiers the user may read whose code, name or description match ``q``, for
+    searchable pickers: one query, at most PICK_LIMIT rows."""
+    query = request.GET.get("q", "")[:PICK_QUERY_MAX_LENGTH].strip()
+    dossiers = Dossier.objects.visible_to(request.user)
+    if query:
+        dossiers = dossiers.search(query)
+    rows = list(dossiers.order_by("code", "pk").only("pk", "code", "name")[: PICK_LIMIT + 1])
+    return JsonResponse(
+        {
+            "results": [{"value": str(d.pk), "text": str(d)} for d in rows[:PICK_LIMIT]],
+            "more": len(rows) > PICK_LIMIT,
+        }
     )
 
 
