@@ -120,5 +120,11 @@ class ExpertPickerMultiple(RemotePickerMixin, PickerSelectMultiple):
     url_name = "experts:pick"
 
 
+class ColleaguePicker(RemotePickerMixin, PickerSelect):
+    """Any active expert, by name only: for an expert naming another in a declaration."""
+
+    url_name = "experts:pick_colleague"
+
+
 class DossierPicker(RemotePickerMixin, PickerSelect):
     url_name = "dossiers:pick"

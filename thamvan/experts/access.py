@@ -6,6 +6,9 @@
   theirs to keep (contacts, keywords, biography, publications, affiliations,
   unavailable periods); rank, membership number and the active flag stay with
   the secretariat.
+* Declared conflicts of interest are the expert's own statements: the expert
+  declares and withdraws them; the secretariat reads them and may record one on
+  the expert's behalf, never withdraw one; leadership reads them.
 * Everyone else sees no profile (404) and may not open the registry (403).
 """
 
@@ -15,7 +18,7 @@ from django.http import Http404
 
 from thamvan.accounts.models import Role, User
 from thamvan.audit.denied import NotVisible, not_found
-from thamvan.experts.models import Expert, ExpertImport, Specialty
+from thamvan.experts.models import ConflictDeclaration, Expert, ExpertImport, Specialty
 
 
 def can_manage_registry(user: User) -> bool:
@@ -60,6 +63,36 @@ def get_own_expert(user: User) -> Expert:
         return Expert.objects.select_related("home_organization", "user").get(user=user)
     except Expert.DoesNotExist:
         raise Http404 from None
+
+
+def is_own_profile(user: User, expert: Expert) -> bool:
+    return expert.user_id is not None and expert.user_id == user.pk
+
+
+def can_declare_conflicts(user: User, expert: Expert) -> bool:
+    """The expert themself, or the secretariat recording a declaration on their behalf."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (is_own_profile(user, expert) or can_manage_registry(user))
+    )
+
+
+def can_withdraw_conflicts(user: User, expert: Expert) -> bool:
+    """Only the expert: a declaration is their statement, withdrawn by them alone."""
+    return user.is_authenticated and user.is_active and is_own_profile(user, expert)
+
+
+def get_conflict_declaration_for_user(user: User, expert_pk: int, pk: int) -> ConflictDeclaration:
+    """A declaration of an expert the user may see; whether they may withdraw it is the
+    service's question (``can_withdraw_conflicts``)."""
+    expert = get_expert_for_user(user, expert_pk)
+    try:
+        return expert.conflict_declarations.select_related(
+            "expert", "organization", "dossier", "other_expert"
+        ).get(pk=pk)
+    except ConflictDeclaration.DoesNotExist:
+        raise not_found(ConflictDeclaration, pk) from None
 
 
 def get_specialty_for_update(user: User, pk: int) -> Specialty:

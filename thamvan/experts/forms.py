@@ -14,12 +14,14 @@ from django.utils.translation import pgettext_lazy
 from thamvan.accounts.models import User
 from thamvan.core.forms import DateField
 from thamvan.core.locking import EditConflict, OptimisticLockForm, locked_version
-from thamvan.core.widgets import PickerSelect
+from thamvan.core.widgets import ColleaguePicker, DossierPicker, PickerSelect
+from thamvan.dossiers.models import Dossier
 from thamvan.experts.models import (
     MAX_CONCURRENT_CONSULTATIONS,
     MIN_CONCURRENT_CONSULTATIONS,
     AcademicRank,
     Affiliation,
+    ConflictDeclaration,
     Degree,
     Expert,
     ExpertQuerySet,
@@ -234,6 +236,59 @@ class UnavailablePeriodForm(OptimisticLockForm):
         model = UnavailablePeriod
         fields = ["start_date", "end_date", "reason"]
         field_classes = {"start_date": DateField, "end_date": DateField}
+
+
+class ConflictDeclarationForm(forms.ModelForm):
+    """A declared conflict of interest; the model decides which fields each kind needs.
+
+    Organisations are all active ones, dossiers those the user may read, experts any
+    active one of the registry (by name, through the colleague picker).
+    """
+
+    # Which fields belong to which kind, for the page's script to show only those.
+    KIND_FIELDS = {
+        "organization": "organization",
+        "dossier": "project",
+        "name": "project person",
+        "other_expert": "person",
+    }
+
+    class Meta:
+        model = ConflictDeclaration
+        fields = [
+            "kind",
+            "organization",
+            "dossier",
+            "other_expert",
+            "name",
+            "start_date",
+            "end_date",
+            "reason",
+        ]
+        field_classes = {"start_date": DateField, "end_date": DateField}
+        widgets = {
+            "organization": PickerSelect,
+            "dossier": DossierPicker,
+            "other_expert": ColleaguePicker,
+            "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, data: Any = None, *, expert: Expert, actor: User, **kwargs: Any) -> None:
+        super().__init__(data, instance=ConflictDeclaration(expert=expert), **kwargs)
+        querysets = {
+            "organization": Organization.objects.active(),
+            "dossier": Dossier.objects.visible_to(actor),
+            "other_expert": Expert.objects.active(),
+        }
+        for name, queryset in querysets.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = ConflictDeclaration.Kind.choices  # a kind is always chosen: no blank
+        for name, kinds in self.KIND_FIELDS.items():
+            self.fields[name].widget.attrs["data-conflict-kinds"] = kinds
 
 
 class _DatedFormSet(BaseInlineFormSet):

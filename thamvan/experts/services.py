@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,16 +25,23 @@ from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.core.locking import save_with_lock
 from thamvan.core.uploads import IMPORT_KINDS, check_upload, generated_key
-from thamvan.experts.access import can_manage_registry
+from thamvan.dossiers.models import Dossier
+from thamvan.experts.access import (
+    can_declare_conflicts,
+    can_manage_registry,
+    can_withdraw_conflicts,
+)
 from thamvan.experts.forms import ExpertForm, OwnProfileForm
 from thamvan.experts.importing import ParseResult, RowResult, parse_file
 from thamvan.experts.models import (
     Affiliation,
+    ConflictDeclaration,
     Expert,
     ExpertImport,
     ExpertSpecialty,
     Specialty,
 )
+from thamvan.organizations.models import Organization
 from thamvan.search.indexing import index_object
 
 logger = logging.getLogger(__name__)
@@ -43,6 +50,12 @@ IMPORT_STORAGE_PREFIX = "expert-imports"
 
 NOT_A_REGISTRY_MANAGER = gettext_lazy("Only the secretariat can change the expert registry.")
 NOT_YOUR_PROFILE = gettext_lazy("You can only change your own expert profile.")
+CANNOT_DECLARE = gettext_lazy(
+    "Only the expert, or the secretariat on their behalf, can declare the expert's conflicts "
+    "of interest."
+)
+ONLY_THE_EXPERT_WITHDRAWS = gettext_lazy("Only the expert can withdraw their own declaration.")
+ALREADY_WITHDRAWN = gettext_lazy("This declaration has already been withdrawn.")
 IMPORT_HAS_ERRORS = gettext_lazy(
     "Nothing was imported: the file has errors. Fix them and upload the file again."
 )
@@ -224,6 +237,105 @@ def specialty_set_active(
             request=request,
         )
     return specialty
+
+
+# ---------------------------------------------------------------------------
+# Declared conflicts of interest
+# ---------------------------------------------------------------------------
+
+
+def _declaration_facts(declaration: ConflictDeclaration) -> dict[str, object]:
+    return {
+        "expert": declaration.expert_id,
+        "kind": declaration.kind,
+        "organization": declaration.organization_id,
+        "dossier": declaration.dossier_id,
+        "other_expert": declaration.other_expert_id,
+        "name": declaration.name,
+        "start_date": declaration.start_date,
+        "end_date": declaration.end_date,
+        "reason": declaration.reason,
+    }
+
+
+def conflict_declare(
+    *,
+    actor: User,
+    expert: Expert,
+    kind: str,
+    start_date: date,
+    reason: str,
+    organization: Organization | None = None,
+    dossier: Dossier | None = None,
+    other_expert: Expert | None = None,
+    name: str = "",
+    end_date: date | None = None,
+    request: HttpRequest | None = None,
+) -> ConflictDeclaration:
+    """Record a conflict of interest the expert declares, or the secretariat records for
+    them. Matching counts it from the next recommendation on.
+
+    Raises PermissionDenied for anyone else, ValidationError when the fields do not fit
+    the kind or the dates are out of order.
+    """
+    if not can_declare_conflicts(actor, expert):
+        raise PermissionDenied(CANNOT_DECLARE)
+    declaration = ConflictDeclaration(
+        expert=expert,
+        kind=kind,
+        organization=organization,
+        dossier=dossier,
+        other_expert=other_expert,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason,
+        declared_by=actor,
+    )
+    declaration.full_clean()
+    with transaction.atomic():
+        declaration.save()
+        audit.record(
+            actor=actor,
+            action="conflict_declaration.declared",
+            target=declaration,
+            data={
+                **_declaration_facts(declaration),
+                "on_behalf": expert.user_id != actor.pk,
+            },
+            request=request,
+        )
+    return declaration
+
+
+def conflict_withdraw(
+    *, actor: User, declaration: ConflictDeclaration, request: HttpRequest | None = None
+) -> ConflictDeclaration:
+    """The expert withdraws their declaration: it stays on record, matching ignores it.
+
+    Raises PermissionDenied for anyone but the expert, ValidationError (code
+    ``withdrawn``) when it was withdrawn already.
+    """
+    if not can_withdraw_conflicts(actor, declaration.expert):
+        raise PermissionDenied(ONLY_THE_EXPERT_WITHDRAWS)
+    now = timezone.now()
+    with transaction.atomic():
+        # Conditional, so two withdrawals at once record one.
+        withdrawn = ConflictDeclaration.objects.filter(
+            pk=declaration.pk, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now, withdrawn_by=actor)
+        if not withdrawn:
+            raise ValidationError(ALREADY_WITHDRAWN, code="withdrawn")
+        declaration.withdrawn_at = now
+        declaration.withdrawn_by = actor
+        audit.record(
+            actor=actor,
+            action="conflict_declaration.withdrawn",
+            target=declaration,
+            data=_declaration_facts(declaration),
+            request=request,
+        )
+    return declaration
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thamvan.experts.views import imports, pickers, profile, registry, specialties
+from thamvan.experts.views import conflicts, imports, pickers, profile, registry, specialties
 
 app_name = "experts"
 
@@ -8,9 +8,16 @@ urlpatterns = [
     path("", registry.expert_list, name="list"),
     path("export.xlsx", registry.expert_export, name="export"),
     path("pick/", pickers.expert_pick, name="pick"),
+    path("pick/colleagues/", pickers.colleague_pick, name="pick_colleague"),
     path("new/", registry.expert_create, name="create"),
     path("<int:pk>/", registry.expert_detail, name="detail"),
     path("<int:pk>/edit/", registry.expert_edit, name="edit"),
+    path("<int:pk>/conflicts/", conflicts.conflict_add, name="conflict_add"),
+    path(
+        "<int:pk>/conflicts/<int:cid>/withdraw/",
+        conflicts.conflict_withdraw,
+        name="conflict_withdraw",
+    ),
     path("me/", profile.my_profile, name="me"),
     path("me/edit/", profile.my_profile_edit, name="me_edit"),
     path("import/", imports.import_start, name="import"),

@@ -73,3 +73,40 @@ def test_a_very_long_query_is_cut_not_refused(
     as_user: Any, secretariat: Any, expert: Expert
 ) -> None:
     assert _names(as_user(secretariat).get(PICK, {"q": "Bảo " * 5000})) == [str(expert)]
+
+
+COLLEAGUES = reverse("experts:pick_colleague")
+
+
+def test_an_expert_finds_colleagues_by_name_but_never_themself(
+    as_user: Any, expert_user: Any, expert: Expert, other_expert: Expert
+) -> None:
+    ExpertFactory.create(full_name="Lê Văn Nghỉ", is_active=False)
+    client = as_user(expert_user)
+    assert _names(client.get(COLLEAGUES, {"q": "le"})) == ["KTS. Lê Thị Mai"]
+    assert _names(client.get(COLLEAGUES, {"q": "Bảo"})) == []
+    # Names only: no contacts, no profile.
+    assert set(client.get(COLLEAGUES, {"q": "mai"}).json()["results"][0]) == {"value", "text"}
+
+
+def test_registry_readers_find_colleagues_and_officers_or_outsiders_are_refused(
+    as_user: Any, secretariat: Any, officer: Any, outsider: Any, expert: Expert
+) -> None:
+    assert _names(as_user(secretariat).get(COLLEAGUES, {"q": "Bảo"})) == [str(expert)]
+    assert as_user(officer).get(COLLEAGUES, {"q": "Bảo"}).status_code == 403
+    assert as_user(outsider).get(COLLEAGUES, {"q": "Bảo"}).status_code == 403
+
+
+def test_the_colleague_answer_is_bounded_and_its_queries_do_not_grow(
+    as_user: Any, expert_user: Any, expert: Expert
+) -> None:
+    client = as_user(expert_user)
+    ExpertFactory.create()
+    client.get(COLLEAGUES)  # the session's first request does its own bookkeeping
+    with CaptureQueriesContext(connection) as few:
+        assert len(_names(client.get(COLLEAGUES))) == 1
+    ExpertFactory.create_batch(PICK_LIMIT + 5)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(COLLEAGUES)
+    assert len(_names(response)) == PICK_LIMIT and response.json()["more"] is True
+    assert len(many) == len(few)

@@ -23,13 +23,16 @@ from thamvan.core.locking import EditConflict
 from thamvan.core.pagination import paginate, query_without_page
 from thamvan.core.uploads import safe_content_disposition
 from thamvan.experts.access import (
+    can_declare_conflicts,
     can_manage_registry,
     can_read_registry,
+    can_withdraw_conflicts,
     get_expert_for_update,
     get_expert_for_user,
 )
 from thamvan.experts.forms import (
     AffiliationFormSet,
+    ConflictDeclarationForm,
     ExpertFilterForm,
     ExpertForm,
     UnavailablePeriodFormSet,
@@ -119,6 +122,11 @@ def profile_context(request: AuthedRequest, expert: Expert) -> dict[str, Any]:
         "can_manage": can_manage_registry(request.user),
         # Contacts are personal data: the registry's readers and the expert only.
         "show_contacts": is_own or can_read_registry(request.user),
+        "declarations": expert.conflict_declarations.for_profile(),
+        "can_withdraw_conflicts": can_withdraw_conflicts(request.user, expert),
+        "conflict_form": ConflictDeclarationForm(expert=expert, actor=request.user)
+        if can_declare_conflicts(request.user, expert)
+        else None,
     }
 
 
