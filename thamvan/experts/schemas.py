@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-from ninja import Schema
+from datetime import date, datetime
+from enum import StrEnum
 
-from config.api_common import Text
-from thamvan.experts.models import AcademicRank, Degree, Expert
+from ninja import Field, Schema
+
+from config.api_common import MAX_ID, Text
+from thamvan.core.forms import FIRST_DAY, LAST_DAY
+from thamvan.experts.models import AcademicRank, ConflictDeclaration, Degree, Expert
+
+# Named apart: OpenAPI components are keyed by name.
+ConflictKind = StrEnum("ConflictKind", [(v, v) for v in ConflictDeclaration.Kind.values])  # type: ignore[misc]
+
+
+class ConflictStatus(StrEnum):
+    IN_FORCE = "in_force"
+    ENDED = "ended"
+    WITHDRAWN = "withdrawn"
 
 
 class SpecialtyOut(Schema):
@@ -36,3 +49,55 @@ class ExpertFilters(Schema):
     specialty: Text = ""
     rank: AcademicRank | None = None
     active: bool | None = None
+
+
+class ConflictDeclarationIn(Schema):
+    kind: ConflictKind
+    organization_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="For `organization`: an active organisation."
+    )
+    dossier_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="For `project`, when it is a dossier the user may read."
+    )
+    other_expert_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="For `person`, when they are an active registry expert."
+    )
+    name: Text = Field(
+        "",
+        max_length=255,
+        description="For `project` or `person`: filled in from the dossier or expert if empty.",
+    )
+    start_date: date = Field(..., ge=FIRST_DAY, le=LAST_DAY)
+    end_date: date | None = Field(
+        None, ge=FIRST_DAY, le=LAST_DAY, description="Null while it lasts."
+    )
+    reason: Text = Field(..., max_length=500)
+
+
+class ConflictDeclarationOut(Schema):
+    id: int
+    expert_id: int
+    kind: ConflictKind
+    organization_id: int | None
+    dossier_id: int | None
+    other_expert_id: int | None
+    name: str
+    counterpart: str = Field(..., description="The organisation, project or person named.")
+    start_date: date
+    end_date: date | None
+    reason: str
+    declared_at: datetime
+    declared_by_id: int | None
+    on_behalf: bool = Field(..., description="Recorded by the secretariat for the expert.")
+    withdrawn_at: datetime | None
+    status: ConflictStatus
+
+    @staticmethod
+    def resolve_on_behalf(obj: ConflictDeclaration) -> bool:
+        return obj.declared_by_id is not None and obj.declared_by_id != obj.expert.user_id
+
+    @staticmethod
+    def resolve_status(obj: ConflictDeclaration) -> ConflictStatus:
+        if obj.is_withdrawn:
+            return ConflictStatus.WITHDRAWN
+        return ConflictStatus.ENDED if obj.has_ended else ConflictStatus.IN_FORCE
