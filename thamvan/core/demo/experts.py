@@ -3,17 +3,64 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime
+
+from django.utils import timezone
 
 from thamvan.accounts.models import User
 from thamvan.experts.models import (
     Affiliation,
+    ConflictDeclaration,
     Expert,
     ExpertSpecialty,
     Specialty,
     UnavailablePeriod,
 )
 from thamvan.organizations.models import Organization
+
+Kind = ConflictDeclaration.Kind
+# Conflicts of interest the experts declared, by membership number: (kind, what it
+# names, start, end, reason, withdrawn). The demo panels seat the two demo accounts, so
+# Trần Quốc Bảo's own declarations concern no demo dossier.
+DECLARATIONS = [
+    (
+        "HQH-0001",
+        Kind.PROJECT,
+        "Khu đô thị mới Tây Mỗ - Đại Mỗ",
+        date(2019, 3, 1),
+        date(2022, 6, 30),
+        "Chủ nhiệm thiết kế đô thị của dự án",
+        False,
+    ),
+    (
+        "HQH-0001",
+        Kind.ORGANIZATION,
+        "huce",
+        date(2016, 9, 1),
+        None,
+        "Thỉnh giảng, đã kết thúc hợp đồng",
+        True,
+    ),
+    (
+        "HQH-0006",
+        Kind.ORGANIZATION,
+        "tvdt",
+        date(2023, 1, 1),
+        None,
+        "Cố vấn kỹ thuật cho đơn vị tư vấn theo hợp đồng",
+        False,
+    ),
+    ("HQH-0014", Kind.PERSON, "HQH-0013", date(2005, 10, 1), None, "Vợ chồng", False),
+    (
+        "HQH-0021",
+        Kind.PROJECT,
+        "QHCT-HT-2025",
+        date(2024, 2, 1),
+        None,
+        "Tham gia khảo sát hiện trạng cho đồ án",
+        False,
+    ),
+]
 
 FAMILY = [
     "Nguyễn",
@@ -274,4 +321,35 @@ def load(organizations: dict[str, Organization]) -> int:
                 end_date=date(2027, 1, 15),
                 reason="Công tác nước ngoài",
             )
+    _declare_conflicts(organizations)
     return Expert.objects.count()
+
+
+def _declare_conflicts(organizations: dict[str, Organization]) -> None:
+    """A few declared conflicts, recorded by the secretariat for experts without an account."""
+    secretariat = User.objects.filter(email="vanphong@thamvan.example").first()
+    numbers = {row[0] for row in DECLARATIONS} | {row[2] for row in DECLARATIONS}
+    experts = {e.membership_number: e for e in Expert.objects.filter(membership_number__in=numbers)}
+    for number, kind, named, start, end, reason, withdrawn in DECLARATIONS:
+        expert = experts.get(number)
+        if expert is None or expert.conflict_declarations.filter(reason=reason).exists():
+            continue
+        declaration = ConflictDeclaration(
+            expert=expert,
+            kind=kind,
+            start_date=start,
+            end_date=end,
+            reason=reason,
+            declared_by=expert.user or secretariat,
+            declared_at=timezone.make_aware(datetime(start.year, start.month, start.day, 9)),
+        )
+        if kind == Kind.ORGANIZATION:
+            declaration.organization = organizations[named]
+        elif kind == Kind.PERSON:
+            declaration.other_expert = experts[named]
+        else:
+            declaration.name = named
+        if withdrawn:
+            declaration.withdrawn_at = timezone.make_aware(datetime(2025, 3, 3, 10))
+            declaration.withdrawn_by = expert.user
+        declaration.save()
