@@ -200,6 +200,9 @@ PASSWORD_HASHERS = (
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
 )
+# Days an account's activation link (the e-mailed invitation to choose a first
+# password) stays valid; sending a new link withdraws the older one.
+ACCOUNT_ACTIVATION_DAYS = envint("ACCOUNT_ACTIVATION_DAYS", "7")
 # Failed logins allowed per account and per address within the window.
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", "5")
 LOGIN_FAILURE_WINDOW_SECONDS = envint("LOGIN_FAILURE_WINDOW_SECONDS", "900")

@@ -6,8 +6,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from thamvan.accounts import services
 from thamvan.accounts.models import LoginAttempt, Membership, TOTPDevice, User
 from thamvan.core.admin_rules import AdminRules
+
+# The audit's reason for a change of the active flag made here (no reason is asked for).
+ADMIN_SITE_REASON = "administration site"
 
 
 class MembershipInline(admin.TabularInline):
@@ -44,6 +48,30 @@ class UserAdmin(AdminRules, BaseUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        # Nobody deactivates their own account, here as in the people pages.
+        if obj is not None and obj.pk == request.user.pk:
+            fields.append("is_active")
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """A change of the active flag goes through the people services, so a deactivation
+        here also ends the sessions and revokes the tokens and activation links."""
+        if not change or "is_active" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        activate = obj.is_active
+        obj.is_active = not activate
+        super().save_model(request, obj, form, change)
+        change_activity = services.user_reactivate if activate else services.user_deactivate
+        change_activity(
+            actor=request.user,  # type: ignore[arg-type]
+            user=obj,
+            reason=ADMIN_SITE_REASON,
+            request=request,
+        )
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

@@ -216,5 +216,6 @@ class LoginAttempt(models.Model):
         return f"{self.email} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+from thamvan.accounts.models_invitations import AccountInvitation  # noqa: E402, F401
 from thamvan.accounts.models_mfa import AuthFailure, RecoveryCode, TOTPDevice  # noqa: E402, F401
 from thamvan.accounts.models_tokens import ApiToken  # noqa: E402, F401

@@ -17,4 +17,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", views.password_reset_complete, name="password_reset_complete"),
+    # Before the token pattern, which would otherwise take "set-password" for a token.
+    path("activate/set-password/", views.activate_password, name="activate_password"),
+    path("activate/<str:token>/", views.activate, name="activate"),
 ]

@@ -1,15 +1,23 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from thamvan import audit
-from thamvan.accounts import mfa, throttle
+from thamvan.accounts import mfa, services, throttle
 from thamvan.accounts.forms import LoginForm
+from thamvan.accounts.models import AccountInvitation, User
 from thamvan.accounts.tasks import send_password_reset_email
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest, client_address
@@ -103,3 +111,80 @@ password_change = auth_views.PasswordChangeView.as_view(
 def profile(request: AuthedRequest) -> TemplateResponse:
     memberships = request.user.active_memberships
     return TemplateResponse(request, "accounts/profile.html", {"memberships": memberships})
+
+
+# Activation ---------------------------------------------------------------------
+# The link's token moves into the session at once, as Django's password reset
+# does, so the page where the password is typed carries no secret in its
+# address (browser history, Referer).
+
+ACTIVATION_SESSION_KEY = "thamvan_activation_token"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _activation_invalid(request: HttpRequest, state: str | None) -> TemplateResponse:
+    # An unknown or altered link is "not found"; a real one past its use is "gone".
+    status = 404 if state is None else 410
+    return TemplateResponse(
+        request, "accounts/activation_invalid.html", {"state": state or "unknown"}, status=status
+    )
+
+
+@never_cache
+@require_GET
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    state = services.invitation_state(invitation) if invitation is not None else None
+    if invitation is None or state != AccountInvitation.State.OPEN:
+        return _activation_invalid(request, state)
+    request.session[ACTIVATION_SESSION_KEY] = token
+    return redirect("accounts:activate_password")
+
+
+def _sign_in_activated(request: HttpRequest, user: User) -> HttpResponse:
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        # Someone else's session in this browser must not carry over.
+        auth_logout(request)
+    if mfa.needs_second_step(user):
+        mfa.start_pending(request, user, next_url=reverse("core:home"), backend=MODEL_BACKEND)
+        messages.success(
+            request,
+            _(
+                "Your password is set. Your role requires two-step verification: set up an "
+                "authenticator app to finish signing in."
+            ),
+        )
+        return redirect("mfa:enrol")
+    login(request, user, backend=MODEL_BACKEND)
+    request.session[mfa.MFA_SESSION_KEY] = mfa.PASSWORD_ONLY
+    audit.record(
+        actor=user,
+        action=Action.LOGIN_SUCCEEDED,
+        data={"mfa": "none", "via": "activation"},
+        request=request,
+    )
+    messages.success(request, _("Your account is active. Welcome to thamvan."))
+    return redirect("core:home")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activate_password(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(ACTIVATION_SESSION_KEY)
+    invitation = services.invitation_for_token(token) if isinstance(token, str) else None
+    state = services.invitation_state(invitation) if invitation is not None else None
+    if invitation is None or state != AccountInvitation.State.OPEN:
+        request.session.pop(ACTIVATION_SESSION_KEY, None)
+        return _activation_invalid(request, state)
+    person = invitation.user
+    form = SetPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.account_activate(
+            invitation=invitation, password=form.cleaned_data["new_password1"], request=request
+        )
+        request.session.pop(ACTIVATION_SESSION_KEY, None)
+        if user is None:
+            invitation.refresh_from_db()
+            return _activation_invalid(request, services.invitation_state(invitation))
+        return _sign_in_activated(request, user)
+    return TemplateResponse(request, "accounts/activate.html", {"form": form, "person": person})

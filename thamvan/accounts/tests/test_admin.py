@@ -32,3 +32,35 @@ def test_a_user_cannot_be_deleted_in_the_admin(as_user, admin_user, officer):
     assert as_user(admin_user).post(url, {"post": "yes"}).status_code == 403
 
     assert User.objects.filter(pk=officer.pk).exists()
+
+
+def test_deactivating_in_the_admin_goes_through_the_people_service(admin_user, expert_user, rf):
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+
+    from thamvan.accounts import services
+    from thamvan.accounts.tokens import api_token_create
+
+    api_token_create(actor=expert_user, name="script")
+    request = rf.post("/admin/")
+    request.user = admin_user
+    expert_user.is_active = False
+
+    admin.site._registry[User].save_model(
+        request, expert_user, SimpleNamespace(changed_data=["is_active"]), change=True
+    )
+
+    expert_user.refresh_from_db()
+    assert not expert_user.is_active
+    assert not expert_user.api_tokens.filter(revoked_at__isnull=True).exists()
+    entry = AuditEntry.objects.get(action=services.USER_DEACTIVATED)
+    assert entry.actor == admin_user and entry.details["reason"] == "administration site"
+
+
+def test_an_administrator_cannot_untick_their_own_active_flag(as_user, admin_user, officer):
+    own = as_user(admin_user).get(reverse("admin:accounts_user_change", args=[admin_user.pk]))
+    other = as_user(admin_user).get(reverse("admin:accounts_user_change", args=[officer.pk]))
+
+    assert 'name="is_active"' not in own.content.decode()
+    assert 'name="is_active"' in other.content.decode()
