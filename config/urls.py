@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("thamvan.accounts.urls")),
     path("accounts/mfa/", include("thamvan.accounts.urls_mfa")),
     path("accounts/tokens/", include("thamvan.accounts.urls_tokens")),
+    path("people/", include("thamvan.accounts.urls_people")),
     path("organizations/", include("thamvan.organizations.urls")),
     path("experts/", include("thamvan.experts.urls")),
     path("dossiers/", include("thamvan.dossiers.urls")),
