@@ -15,3 +15,12 @@ document.addEventListener("input", (event) => {
   const shown = /^[0-9]+$/.test(number) ? String(Number(number)).padStart(2, "0") : number || "…";
   preview.textContent = `Số: ${shown}/${preview.dataset.symbol}`;
 });
+
+// A "select all" box ticks or clears the boxes it names in its form (the registry's bulk action).
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-check-all]");
+  if (!all || !all.form) return;
+  for (const box of all.form.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`)) {
+    box.checked = all.checked;
+  }
+});

@@ -14,6 +14,7 @@ from thamvan.accounts.models import AccountInvitation, Membership, Role, User
 from thamvan.accounts.services import EMAIL_LOCKED, activation_days
 from thamvan.core.http import client_address
 from thamvan.core.widgets import PickerSelect
+from thamvan.experts.models import Expert
 from thamvan.organizations.models import Organization
 from thamvan.search.normalize import nfc, syllables
 
@@ -262,3 +263,70 @@ class DeactivateForm(forms.Form):
             "and their API tokens are revoked."
         )
     )
+
+
+class ExpertAccountsForm(forms.Form):
+    """The registry's bulk action: accounts for the ticked experts."""
+
+    experts = forms.ModelMultipleChoiceField(
+        label=_("Experts"),
+        queryset=Expert.objects.none(),
+        error_messages={"required": _("Tick at least one expert in the list.")},
+    )
+    organization = _organization_field(
+        _("Membership organisation"),
+        help_text=_("The accounts get the expert role there."),
+    )
+    link_existing = forms.BooleanField(
+        label=_("Link accounts that already have the expert's email address"),
+        required=False,
+    )
+
+    def __init__(self, data: Any = None, *, actor: User, **kwargs: Any) -> None:
+        # Shown under the registry's filters, which have an "organization" field too.
+        kwargs.setdefault("auto_id", "accounts-%s")
+        super().__init__(data, **kwargs)
+        experts = self.fields["experts"]
+        assert isinstance(experts, forms.ModelMultipleChoiceField)
+        experts.queryset = Expert.objects.visible_to(actor)
+        organization = self.fields["organization"]
+        assert isinstance(organization, forms.ModelChoiceField)
+        organization.queryset = expert_organizations(actor)
+        if "organization" not in self.initial:
+            self.initial["organization"] = default_expert_organization(actor)
+
+
+class ExpertAccountForm(forms.Form):
+    """One registry record's "create account and invite" or "link the account" button."""
+
+    organization = _organization_field(
+        _("Membership organisation"),
+        help_text=_("The account gets the expert role there."),
+    )
+
+    def __init__(self, data: Any = None, *, actor: User, expert: Expert, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        organization = self.fields["organization"]
+        assert isinstance(organization, forms.ModelChoiceField)
+        organization.queryset = expert_organizations(actor)
+        self.initial.setdefault("organization", default_expert_organization(actor, expert))
+
+
+def expert_organizations(actor: User) -> QuerySet[Organization]:
+    """Where ``actor`` may make experts members: associations and branches in their scope."""
+    if Role.EXPERT not in access.grantable_roles(actor):
+        return Organization.objects.none()
+    return access.grantable_organizations(actor).filter(
+        kind__in=[Organization.Kind.ASSOCIATION, Organization.Kind.ASSOCIATION_BRANCH]
+    )
+
+
+def default_expert_organization(actor: User, expert: Expert | None = None) -> int | None:
+    """The expert's own association if possible, else the actor's, else the first offered."""
+    choices = list(expert_organizations(actor).values_list("pk", flat=True)[:500])
+    preferred = [expert.home_organization_id] if expert is not None else []
+    preferred += sorted(actor.organization_ids(Role.SECRETARIAT, Role.ADMIN))
+    for pk in preferred:
+        if pk in choices:
+            return pk
+    return choices[0] if choices else None

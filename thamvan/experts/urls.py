@@ -1,6 +1,14 @@
 from django.urls import path
 
-from thamvan.experts.views import conflicts, imports, pickers, profile, registry, specialties
+from thamvan.experts.views import (
+    accounts,
+    conflicts,
+    imports,
+    pickers,
+    profile,
+    registry,
+    specialties,
+)
 
 app_name = "experts"
 
@@ -18,6 +26,9 @@ urlpatterns = [
         conflicts.conflict_withdraw,
         name="conflict_withdraw",
     ),
+    path("accounts/", accounts.create_accounts, name="create_accounts"),
+    path("<int:pk>/account/", accounts.create_account, name="create_account"),
+    path("<int:pk>/account/link/", accounts.link_account, name="link_account"),
     path("me/", profile.my_profile, name="me"),
     path("me/edit/", profile.my_profile_edit, name="me_edit"),
     path("import/", imports.import_start, name="import"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from thamvan import audit
+from thamvan.accounts.forms import ExpertAccountsForm
 from thamvan.audit.services import Action
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
@@ -41,6 +42,7 @@ from thamvan.experts.forms import (
 from thamvan.experts.importing import write_registry
 from thamvan.experts.models import Expert, ExpertSpecialty
 from thamvan.experts.services import expert_save
+from thamvan.experts.views.accounts import account_panel
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,11 +58,14 @@ def expert_list(request: AuthedRequest) -> TemplateResponse:
     _require_reader(request)
     filters = ExpertFilterForm(request.GET)
     experts = filters.filter(Expert.objects.visible_to(request.user)).for_list().by_given_name()
+    can_manage = can_manage_registry(request.user)
     context = {
         "filters": filters,
         "page_obj": paginate(request, experts),
         "query_string": query_without_page(request),
-        "can_manage": can_manage_registry(request.user),
+        "can_manage": can_manage,
+        # The bulk "create accounts and invite" under the list.
+        "accounts_form": ExpertAccountsForm(actor=request.user) if can_manage else None,
     }
     template = "experts/list.html#results" if request.htmx else "experts/list.html"
     return TemplateResponse(request, template, context)
@@ -127,6 +132,7 @@ def profile_context(request: AuthedRequest, expert: Expert) -> dict[str, Any]:
         "conflict_form": ConflictDeclarationForm(expert=expert, actor=request.user)
         if can_declare_conflicts(request.user, expert)
         else None,
+        "account": account_panel(request, expert),
     }
 
 
