@@ -117,6 +117,8 @@ api = ThamvanAPI(
 # (URL prefix, dotted path of the app's router). One line per app.
 ROUTERS = [
     ("/organizations", "thamvan.organizations.api.router"),
+    # Before "/experts": its "/{expert_id}" would otherwise take "accounts" for an id.
+    ("/experts/accounts", "thamvan.accounts.api.expert_accounts_router"),
     ("/experts", "thamvan.experts.api.router"),
     ("/dossiers", "thamvan.dossiers.api.router"),
     ("/documents", "thamvan.dossiers.api.documents_router"),
@@ -127,6 +129,7 @@ ROUTERS = [
     ("/directives", "thamvan.programme.api.directives_router"),
     ("/workshops", "thamvan.events.api.router"),
     ("/research-topics", "thamvan.research.api.router"),
+    ("/users", "thamvan.accounts.api.router"),
     ("/me", "thamvan.core.api.router"),
 ]
 
