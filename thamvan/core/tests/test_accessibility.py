@@ -57,6 +57,7 @@ def _pages() -> list[str]:
 
     dossier = Dossier.objects.order_by("pk").first()
     assert dossier is not None
+    expert_user = _first_pk(User, email="chuyengia@thamvan.example")
     pages = [
         reverse("core:home"),
         reverse("accounts:profile"),
@@ -91,6 +92,11 @@ def _pages() -> list[str]:
         reverse("research:list"),
         reverse("dashboard:index"),
         reverse("search:search") + "?q=quy+ho%E1%BA%A1ch",
+        reverse("people:list"),
+        reverse("people:create"),
+        reverse("people:detail", args=[expert_user]),
+        reverse("people:edit", args=[expert_user]),
+        reverse("people:deactivate", args=[expert_user]),
         "/no-such-page/",
     ]
     if Workshop.objects.exists():

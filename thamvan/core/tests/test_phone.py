@@ -27,7 +27,7 @@ def scenario(orgs: Any, officer: Any, secretariat: Any, expert_user: Any, other_
         (expert_user, ExpertFactory.create(user=expert_user, full_name="Trần Quốc Bảo")),
         (other_expert_user, ExpertFactory.create(user=other_expert_user, full_name="Lê Thị Mai")),
     ]
-    ExpertFactory.create_batch(30)
+    unlinked = ExpertFactory.create_batch(30)[0]
     dossier = DossierFactory.create(
         lead_agency=orgs.department,
         name="Quy hoạch chi tiết tỷ lệ 1/500 khu đô thị mới Tây Nam đường vành đai 3,5",
@@ -47,7 +47,13 @@ def scenario(orgs: Any, officer: Any, secretariat: Any, expert_user: Any, other_
         secretariat=secretariat,
     )
     TaskFactory.create(lead_organization=orgs.department)
-    return {"dossier": dossier, "reported": reported, "forming": forming}
+    return {
+        "dossier": dossier,
+        "reported": reported,
+        "forming": forming,
+        "person": expert_user,
+        "unlinked": unlinked,
+    }
 
 
 def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
@@ -78,6 +84,10 @@ def _pages(scenario: dict[str, Any]) -> dict[str, list[str]]:
             reverse("consultations:synthesis", args=[reported.pk]),
             reverse("consultations:responses", args=[reported.pk]),
             reverse("experts:list"),
+            scenario["unlinked"].get_absolute_url(),
+            reverse("people:list"),
+            reverse("people:create"),
+            reverse("people:detail", args=[scenario["person"].pk]),
             reverse("programme:list"),
             reverse("dashboard:index"),
         ],
