@@ -51,7 +51,7 @@ def _send(**extra: Any) -> OutgoingEmail:
 
 
 def test_a_mail_is_recorded_and_sent_after_commit() -> None:
-    user = UserFactory()
+    user: Any = UserFactory()
     with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
         queued = outbox.send(
             to="hanh@example.vn", subject="S", body="B", template="test/x", related=user, user=user
@@ -173,7 +173,7 @@ def test_the_development_backend_writes_one_eml_file_per_mail(
         "Lời mời tham gia"
     )
     texts = [
-        part.get_payload(decode=True).decode()
+        bytes(part.get_payload(decode=True)).decode()
         for part in message.walk()
         if part.get_content_type() == "text/plain"
     ]
