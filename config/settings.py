@@ -44,6 +44,18 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def envdays(name: str, default: str) -> list[int]:
+    """Comma-separated whole numbers of days, each 0 or more (``3,1``); none is allowed."""
+    days = []
+    for item in envlist(name, default):
+        if not item.isdigit():
+            raise ImproperlyConfigured(
+                f"{name} must list whole numbers of days such as 3,1, not {item!r}"
+            )
+        days.append(int(item))
+    return sorted(set(days), reverse=True)
+
+
 def envnetworks(name: str, default: str = "") -> list[str]:
     """Comma-separated IP addresses and CIDR networks, normalised (`10.0.0.1` -> `10.0.0.1/32`)."""
     networks = []
@@ -214,6 +226,13 @@ RATE_LIMIT_RECOMMENDATION_PER_MINUTE = envint("RATE_LIMIT_RECOMMENDATION_PER_MIN
 RATE_LIMIT_DOWNLOAD_PER_MINUTE = envint("RATE_LIMIT_DOWNLOAD_PER_MINUTE", "60")
 # The longest a spreadsheet import may spend reading its rows.
 SPREADSHEET_READ_SECONDS = envint("SPREADSHEET_READ_SECONDS", "20")
+
+# Panel invitations: working days an expert has to answer, and the working days before
+# that answer date on which an unanswered invitation is recalled to them.
+INVITATION_ANSWER_DAYS = envint("INVITATION_ANSWER_DAYS", "5")
+if INVITATION_ANSWER_DAYS < 1:
+    raise ImproperlyConfigured("INVITATION_ANSWER_DAYS must be 1 or more")
+INVITATION_REMINDER_DAYS = envdays("INVITATION_REMINDER_DAYS", "3,1")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

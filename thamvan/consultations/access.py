@@ -341,6 +341,7 @@ PANEL_EVENTS = frozenset(
         "invitation_expired",
         "invitation_resent",
         "invitation_revoked",
+        "invitation_reminded",
         "chair",
         "opinion_submitted",
         "opinion_recorded",

@@ -57,3 +57,14 @@ def add_days(start: date, days: int, day_kind: str) -> date:
         if is_working_day(current):
             counted += 1
     return current
+
+
+def working_days_before(end: date, days: int) -> date:
+    """The working day ``days`` working days before ``end`` (``end`` itself for 0)."""
+    current = end
+    counted = 0
+    while counted < days:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            counted += 1
+    return current

@@ -373,6 +373,7 @@ ACTION_LABELS = {
     "opinion_recorded": _("Opinion received and recorded"),
     "revision_linked": _("Revised dossier version linked"),
     "deadline_extended": _("Answer deadline extended"),
+    "invitation_reminded": _("Invitation reminders sent"),
 }
 
 
@@ -431,6 +432,8 @@ class Invitation(models.Model):
     independence_statement = models.TextField(_("independence declaration"), blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.TextField(_("reason for revoking"), blank=True)
+    # Reminders of an unanswered invitation sent so far: the job sends each one once.
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -78,6 +78,7 @@ AUDIT_ACTIONS = {
     "invitation_expired": "invitation.expire",
     "invitation_resent": "invitation.resend",
     "invitation_revoked": "invitation.revoke",
+    "invitation_reminded": "invitation.remind",
     "chair": "invitation.set_chair",
     "review_started": "consultation.start_review",
     "opinion_submitted": "opinion.submit",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -126,7 +127,7 @@ def invitations_send(
             )
     if consultation.state == State.ACCEPTED:
         _record(consultation, actor, "panel_forming", State.PANEL_FORMING)
-    respond_by = add_days(timezone.localdate(), 5, "working")
+    respond_by = add_days(timezone.localdate(), settings.INVITATION_ANSWER_DAYS, "working")
     invitations = [
         Invitation.objects.create(
             consultation=consultation,
