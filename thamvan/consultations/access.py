@@ -342,6 +342,8 @@ PANEL_EVENTS = frozenset(
         "invitation_resent",
         "invitation_revoked",
         "invitation_reminded",
+        "alternate_invited",
+        "alternate_invited_automatically",
         "chair",
         "opinion_submitted",
         "opinion_recorded",

@@ -301,3 +301,26 @@ class DiscussionForm(forms.Form):
         help_text=_("The synthesis offers to copy it into the conclusions."),
     )
     reply_to = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+NO_SUCH_EXPERT = _("No active expert has this id.")
+
+
+class AlternateForm(forms.Form):
+    """The one-click invitation of a proposed alternate; the reason only when a panel rule
+    asks for one."""
+
+    # The expert the page proposed: a different proposal since then is not invited unseen.
+    expert = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason for overriding"), required=False, max_length=2000)
+
+    def clean_expert(self) -> Expert:
+        expert = (
+            Expert.objects.active()
+            .select_related("user")
+            .filter(pk=self.cleaned_data["expert"])
+            .first()
+        )
+        if expert is None:
+            raise forms.ValidationError(NO_SUCH_EXPERT, code="expert")
+        return expert

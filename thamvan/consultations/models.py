@@ -204,6 +204,14 @@ class Consultation(Versioned, TimeStampedModel):
         default=True,
         help_text=_("Experts see other opinions only after submitting their own."),
     )
+    auto_invite_alternates = models.BooleanField(
+        _("invite alternates automatically"),
+        default=False,
+        help_text=_(
+            "When an expert declines or lets the invitation expire, invite the proposed "
+            "alternate at once if no panel rule needs a reason."
+        ),
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -374,6 +382,10 @@ ACTION_LABELS = {
     "revision_linked": _("Revised dossier version linked"),
     "deadline_extended": _("Answer deadline extended"),
     "invitation_reminded": _("Invitation reminders sent"),
+    "alternate_invited": _("Alternate invited"),
+    "alternate_invited_automatically": _("Alternate invited automatically"),
+    "auto_alternates_on": _("Alternates to be invited automatically"),
+    "auto_alternates_off": _("Alternates no longer invited automatically"),
 }
 
 
@@ -434,6 +446,15 @@ class Invitation(models.Model):
     revoke_reason = models.TextField(_("reason for revoking"), blank=True)
     # Reminders of an unanswered invitation sent so far: the job sends each one once.
     reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    # The declined or expired invitation whose seat this one fills: one alternate each.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("alternate for"),
+    )
 
     objects = InvitationQuerySet.as_manager()
 

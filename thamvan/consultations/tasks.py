@@ -9,6 +9,6 @@ from thamvan.consultations.services.reminders import invitations_remind
 
 @task()
 def check_deadlines() -> int:
-    """Reminders before answer deadlines, overdue flags, expired invitations, reminders
-    of unanswered invitations."""
+    """Reminders before answer deadlines, overdue flags, expired invitations (and their
+    alternates), reminders of unanswered invitations."""
     return deadlines_check() + invitations_expire() + invitations_remind()

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from thamvan.consultations.views import discussion, maps, opinions, outcome, panel, requests
+from thamvan.consultations.views import (
+    alternates,
+    discussion,
+    maps,
+    opinions,
+    outcome,
+    panel,
+    requests,
+)
 
 app_name = "consultations"
 
@@ -13,6 +21,12 @@ urlpatterns = [
     path("<int:pk>/new-round/", requests.consultation_new_round, name="new_round"),
     path("<int:pk>/deadline/", requests.consultation_extend_deadline, name="extend_deadline"),
     path("<int:pk>/panel/", panel.panel, name="panel"),
+    path(
+        "<int:pk>/panel/alternates/<int:invitation_pk>/",
+        alternates.alternate_invite,
+        name="alternate_invite",
+    ),
+    path("<int:pk>/panel/auto-alternates/", alternates.auto_alternates, name="auto_alternates"),
     path("<int:pk>/invitations/<int:invitation_pk>/", panel.invitation_respond, name="invitation"),
     path("<int:pk>/invitations/<int:invitation_pk>/chair/", panel.set_chair, name="set_chair"),
     path(

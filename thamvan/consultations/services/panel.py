@@ -8,12 +8,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
 from thamvan.consultations.deadlines import add_days
-from thamvan.consultations.lifecycle import REASON_REQUIRED, ConsultationError, check, require_state
+from thamvan.consultations.lifecycle import (
+    ACTIONS,
+    REASON_REQUIRED,
+    ConsultationError,
+    check,
+    require_state,
+)
 from thamvan.consultations.models import (
     Consultation,
     Invitation,
@@ -35,6 +42,7 @@ from thamvan.consultations.services._common import (
 )
 from thamvan.experts.models import Expert
 from thamvan.matching.services import PanelRecommendation, assess_picks
+from thamvan.notifications.services import notify
 from thamvan.search.normalize import nfc
 
 
@@ -58,6 +66,17 @@ REVOKE_AFTER_OPINION = _(
     "%(expert)s has submitted an opinion: the invitation can no longer be revoked."
 )
 OVERRIDE_WORDS = _("%(expert)s (overridden: %(rules)s; reason: %(reason)s)")
+# What the secretariat reads when a seat opens: choose an alternate, or one was invited.
+DECLINED_CHOOSE_ALTERNATE = _(
+    "An expert declined the invitation; choose an alternate for: %(title)s"
+)
+DECLINED_ALTERNATE_INVITED = _(
+    "An expert declined the invitation; an alternate was invited automatically for: %(title)s"
+)
+EXPIRED_CHOOSE_ALTERNATE = _("An invitation expired unanswered; choose an alternate for: %(title)s")
+EXPIRED_ALTERNATE_INVITED = _(
+    "An invitation expired unanswered; an alternate was invited automatically for: %(title)s"
+)
 
 
 def picks_from(
@@ -307,13 +326,21 @@ def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> I
         reason=f"{invitation.expert.titled_name}: {invitation.decline_reason}",
         target=invitation,
     )
+    alternate = _auto_alternate(consultation, invitation)
     _notify(
         _secretariat_users(consultation),
         consultation,
         "invitation_declined",
-        _("An expert declined the invitation; choose an alternate for: %(title)s"),
+        DECLINED_ALTERNATE_INVITED if alternate else DECLINED_CHOOSE_ALTERNATE,
     )
     return invitation
+
+
+def _auto_alternate(consultation: Consultation, vacated: Invitation) -> Invitation | None:
+    # Imported here: the alternates module invites through this one.
+    from thamvan.consultations.services.alternates import alternate_auto_invite
+
+    return alternate_auto_invite(consultation, vacated)
 
 
 @transaction.atomic
@@ -357,7 +384,8 @@ def consultation_start_review(*, actor: User, consultation: Consultation) -> Con
 
 
 def invitations_expire(today: Any = None) -> int:
-    """Pending invitations past their answer date expire; returns how many."""
+    """Pending invitations past their answer date expire; returns how many. The
+    secretariat is told to choose an alternate, or that one was invited automatically."""
     day = today or timezone.localdate()
     expired = 0
     pending = Invitation.objects.filter(
@@ -365,14 +393,30 @@ def invitations_expire(today: Any = None) -> int:
     ).select_related("consultation__dossier", "expert")
     for invitation in pending:
         with transaction.atomic():
+            consultation = _lock(invitation.consultation)
+            # An answer may have landed since the read.
+            invitation.refresh_from_db(fields=["state"])
+            if invitation.state != Invitation.Status.INVITED:
+                continue
             invitation.state = Invitation.Status.EXPIRED
             invitation.save(update_fields=["state"])
             _record(
-                invitation.consultation,
+                consultation,
                 None,
                 "invitation_expired",
                 reason=invitation.expert.titled_name,
                 target=invitation,
             )
             expired += 1
+            if consultation.state not in ACTIONS["invite"].from_states:
+                continue
+            alternate = _auto_alternate(consultation, invitation)
+            notify(
+                _secretariat_users(consultation),
+                kind="invitation_expired",
+                message=EXPIRED_ALTERNATE_INVITED if alternate else EXPIRED_CHOOSE_ALTERNATE,
+                params={"title": consultation.title},
+                url=reverse("consultations:panel", args=[consultation.pk]),
+                dedupe_key=f"invitation_expired:{invitation.pk}",
+            )
     return expired
