@@ -28,7 +28,7 @@ from config.api_common import (
     responses,
 )
 from thamvan.consultations import access, downloads, lifecycle
-from thamvan.consultations.forms import ItemForm, OfflineOpinionForm
+from thamvan.consultations.forms import NO_SUCH_EXPERT, ItemForm, OfflineOpinionForm
 from thamvan.consultations.lifecycle import NOT_ALLOWED, ConsultationError
 from thamvan.consultations.models import (
     Consultation,
@@ -38,7 +38,10 @@ from thamvan.consultations.models import (
     OpinionItem,
 )
 from thamvan.consultations.schemas import (
+    AlternateIn,
+    AlternatesOut,
     AttachmentUploadIn,
+    AutoAlternatesIn,
     CandidateParams,
     CandidatesOut,
     ChairIn,
@@ -75,6 +78,7 @@ from thamvan.consultations.schemas import (
     TransitionIn,
     TransitionOut,
 )
+from thamvan.consultations.services import alternates as alternate_services
 from thamvan.consultations.services import discussion as discussion_services
 from thamvan.consultations.services import opinions as opinion_services
 from thamvan.consultations.services import outcome as outcome_services
@@ -970,6 +974,87 @@ def revoke_invitation(
         invitation=invitation,
         reason=payload.reason,
     )
+
+
+# --- Alternates for declined and expired invitations -------------------------------------
+
+
+def _alternates_out(consultation: Consultation) -> dict[str, Any]:
+    return {
+        "seats": alternate_services.open_seats(consultation),
+        "auto_invite_alternates": consultation.auto_invite_alternates,
+        "proposals": [
+            {
+                "invitation_id": vacancy.invitation.pk,
+                "vacated_by": vacancy.invitation.expert.titled_name,
+                "state": vacancy.invitation.state,
+                **(
+                    {
+                        "expert_id": vacancy.proposal.expert.pk,
+                        "expert_name": vacancy.proposal.expert.titled_name,
+                        "reason": vacancy.proposal.reason,
+                        "warnings": [w.to_dict() for w in vacancy.proposal.warnings],
+                    }
+                    if vacancy.proposal
+                    else {}
+                ),
+            }
+            for vacancy in alternate_services.vacancies(consultation)
+        ],
+    }
+
+
+@router.get("/{consultation_id}/alternate", response=responses(AlternatesOut))
+@api_rate_limit("recommendation")
+def get_alternates(request: HttpRequest, consultation_id: int) -> dict[str, Any]:
+    """The alternate proposed for each declined or expired invitation whose seat is open,
+    as the panel page shows it, and whether alternates are invited automatically."""
+    consultation = _inviting(request, consultation_id, "invite")
+    return _alternates_out(consultation)
+
+
+@router.post("/{consultation_id}/alternate", response=responses(InvitationOut, status=201))
+@api_rate_limit("recommendation")
+def invite_alternate(request: HttpRequest, consultation_id: int, payload: AlternateIn) -> Status:
+    """Invite the alternate for a declined or expired invitation (`alternate_invite`):
+    `expert_id` as read from the proposal, or the proposal now. Every panel rule is
+    checked again: 422 `conflict`, `override_reason`, `replaced`, `panel_full`, …"""
+    consultation = _inviting(request, consultation_id, "invite")
+    invitation = access.get_invitation_for_user(
+        request.user,  # type: ignore[arg-type]
+        consultation,
+        payload.invitation_id,
+    )
+    expert = None
+    if payload.expert_id is not None:
+        expert = Expert.objects.active().select_related("user").filter(pk=payload.expert_id).first()
+        if expert is None:
+            raise ValidationError({"expert_id": [str(NO_SUCH_EXPERT)]}, code="invalid")
+    alternate = _call(
+        alternate_services.alternate_invite,
+        actor=request.user,
+        consultation=consultation,
+        invitation=invitation,
+        expert=expert,
+        reason=payload.override_reason,
+    )
+    return Status(201, alternate)
+
+
+@router.put("/{consultation_id}/alternate/auto", response=responses(ConsultationDetailOut))
+def set_auto_alternates(
+    request: HttpRequest, consultation_id: int, payload: AutoAlternatesIn
+) -> Consultation:
+    """Turn the automatic invitation of alternates on or off, for the declines and
+    expiries to come."""
+    consultation = _inviting(request, consultation_id, "invite")
+    _call(
+        alternate_services.consultation_set_auto_alternates,
+        actor=request.user,
+        consultation=consultation,
+        enabled=payload.enabled,
+    )
+    return _detail(request, consultation.pk)
 
 
 # --- Deadline extension, answers by item, explicit closing -----------------------------

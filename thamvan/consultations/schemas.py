@@ -80,6 +80,11 @@ class ConsultationOut(Schema):
     deadline_days: int | None
     day_kind: str
     blind_review: bool
+    auto_invite_alternates: bool = Field(
+        False,
+        description="A decline or an expiry invites the proposed alternate at once, unless "
+        "a panel rule would need a reason.",
+    )
     deadline: date | None
     overdue: bool
     sent_at: datetime | None
@@ -226,6 +231,10 @@ class InvitationOut(Schema):
     overridden_rules: list[RuleOut] = Field(default_factory=list)
     revoked_at: datetime | None = None
     revoke_reason: str = ""
+    reminders_sent: int = Field(0, description="Reminders of the unanswered invitation sent.")
+    replaces_id: int | None = Field(
+        None, description="The declined or expired invitation whose seat this one fills."
+    )
 
     @staticmethod
     def resolve_expert_name(obj: Invitation) -> str:
@@ -633,6 +642,43 @@ class InvitationIn(Schema):
 
 class InvitationRevokeIn(Schema):
     reason: Text = Field(..., max_length=2_000)
+
+
+class AlternateOut(Schema):
+    invitation_id: int = Field(..., description="The declined or expired invitation.")
+    vacated_by: str = Field(..., description="The expert who declined or let it expire.")
+    state: InvitationStatus
+    expert_id: int | None = Field(None, description="The alternate proposed; none is left.")
+    expert_name: str = ""
+    reason: str = Field("", description="Why proposed: specialties, affinity, load.")
+    warnings: list[RuleOut] = Field(
+        default_factory=list, description="Soft rules: inviting needs an ``override_reason``."
+    )
+
+
+class AlternatesOut(Schema):
+    seats: int = Field(..., description="Seats of the panel still to fill.")
+    auto_invite_alternates: bool
+    proposals: list[AlternateOut] = Field(
+        ..., description="One per declined or expired invitation not yet replaced, seats allowing."
+    )
+
+
+class AlternateIn(Schema):
+    invitation_id: int = Field(..., ge=1, le=MAX_ID)
+    expert_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="The alternate read from ``GET …/alternate``; without it, the proposal now.",
+    )
+    override_reason: Text = Field(
+        "", max_length=2_000, description="Required when the alternate breaks a soft rule."
+    )
+
+
+class AutoAlternatesIn(Schema):
+    enabled: bool
 
 
 # --- Deadline extension and explicit closing -------------------------------------------
