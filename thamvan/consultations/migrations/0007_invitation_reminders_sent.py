@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0005_transition_data'),
+        ('consultations', '0006_move_conflict_declarations_to_experts'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0006_invitation_reminders_sent'),
+        ('consultations', '0007_invitation_reminders_sent'),
     ]
 
     operations = [
