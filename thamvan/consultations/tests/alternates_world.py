@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from thamvan.consultations.models import ConflictDeclaration, Consultation, Invitation
+from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
-from thamvan.experts.tests.factories import ExpertFactory, specialty
+from thamvan.experts.tests.factories import ConflictDeclarationFactory, ExpertFactory, specialty
 
 
 @dataclass
@@ -74,7 +74,7 @@ def seats(
         specialties=["giao-thong", "quy-hoach-do-thi"],
         keywords="giao thông khu đô thị N9",
     )
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory(
         expert=conflicted, dossier=dossier, reason="Người thân của chủ đầu tư"
     )
     for _ in range(3):

@@ -15,18 +15,25 @@ from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.audit.models import AuditEntry
 from thamvan.consultations import access
 from thamvan.consultations.lifecycle import ConsultationError
-from thamvan.consultations.models import ConflictDeclaration, Invitation, Transition
+from thamvan.consultations.models import Invitation, Transition
 from thamvan.consultations.services import alternates as alternate_services
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
 from thamvan.experts.tests.factories import (
     AffiliationFactory,
+    ConflictDeclarationFactory,
     UnavailablePeriodFactory,
 )
 from thamvan.notifications.models import Notification
 from thamvan.organizations.tests.factories import OrganizationFactory
 
 __all__ = ["seats"]
+
+
+CONFLICT_REFUSAL = (
+    "Đỗ Minh Khôi cannot sit on this panel: declared a conflict with the project "
+    "“Quy hoạch giao thông khu đô thị N9”, since 01/01/2020: Cố vấn cho chủ đầu tư."
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +179,7 @@ def test_a_conflict_that_appears_after_the_proposal_refuses_the_click_naming_it(
     decline_first(seats, expert_user)
     proposed = alternate_services.alternate_for(seats.consultation)
     assert proposed == seats.best
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory(
         expert=seats.best, dossier=seats.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
     before = _footprint(seats)
@@ -185,9 +192,7 @@ def test_a_conflict_that_appears_after_the_proposal_refuses_the_click_naming_it(
                 expert=proposed,
             )
         assert refused.value.code == "conflict"
-        assert refused.value.messages == [
-            "Đỗ Minh Khôi cannot sit on this panel: declared conflict: Cố vấn cho chủ đầu tư."
-        ]
+        assert refused.value.messages == [CONFLICT_REFUSAL]
     assert _footprint(seats) == before
     # The page then proposes the next one.
     assert alternate_services.alternate_for(seats.consultation) == seats.second

@@ -12,8 +12,9 @@ from django.test import Client
 
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.audit.models import AuditEntry
-from thamvan.consultations.models import ConflictDeclaration, Consultation, Invitation, Transition
+from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
+from thamvan.experts.tests.factories import ConflictDeclarationFactory
 from thamvan.organizations.models import Organization
 from thamvan.organizations.tests.factories import OrganizationFactory
 
@@ -105,7 +106,7 @@ def test_without_an_expert_the_current_proposal_is_invited(
 def test_a_conflict_appearing_after_the_proposal_answers_422_naming_it(
     vacated: Seats, secretariat: Any, api_client: Callable[[Any], Client]
 ) -> None:
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory(
         expert=vacated.best, dossier=vacated.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
     before = _footprint(vacated)
@@ -116,7 +117,7 @@ def test_a_conflict_appearing_after_the_proposal_answers_422_naming_it(
     )
     assert response.status_code == 422
     assert response.json()["code"] == "conflict"
-    assert "declared conflict: Cố vấn cho chủ đầu tư" in str(response.json()["detail"])
+    assert "declared a conflict with the project" in str(response.json()["detail"])
     assert _footprint(vacated) == before
 
 

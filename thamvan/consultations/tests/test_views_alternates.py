@@ -18,14 +18,24 @@ from lxml import html
 
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.audit.models import AuditEntry
-from thamvan.consultations.models import ConflictDeclaration, Consultation, Invitation, Transition
+from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.services import alternates as alternate_services
 from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
-from thamvan.experts.tests.factories import ExpertFactory, UnavailablePeriodFactory
+from thamvan.experts.tests.factories import (
+    ConflictDeclarationFactory,
+    ExpertFactory,
+    UnavailablePeriodFactory,
+)
 from thamvan.organizations.models import Organization
 from thamvan.organizations.tests.factories import OrganizationFactory
 
 __all__ = ["seats"]
+
+
+CONFLICT_REFUSAL = (
+    "Đỗ Minh Khôi cannot sit on this panel: declared a conflict with the project "
+    "“Quy hoạch giao thông khu đô thị N9”, since 01/01/2020: Cố vấn cho chủ đầu tư."
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +112,7 @@ def test_one_click_invites_the_alternate_and_returns_to_the_panel(
 def test_a_conflict_appearing_before_the_click_is_refused_with_the_next_proposal(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory(
         expert=vacated.best, dossier=vacated.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
     before = _footprint(vacated)
@@ -111,9 +121,7 @@ def test_a_conflict_appearing_before_the_click_is_refused_with_the_next_proposal
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert (
-        "Đỗ Minh Khôi cannot sit on this panel: declared conflict: Cố vấn cho chủ đầu tư." in text
-    )
+    assert CONFLICT_REFUSAL in text
     tree = html.fromstring(text)
     assert tree.xpath("//button[@data-alternate]/@data-alternate") == [str(vacated.second.pk)]
     assert _footprint(vacated) == before
@@ -142,7 +150,7 @@ def test_an_alternate_needing_a_reason_gets_a_small_form_that_keeps_what_was_typ
     assert not Invitation.objects.filter(replaces=seats.first).exists()
 
     # A conflict appears meanwhile: the refusal keeps the reason typed.
-    ConflictDeclaration.objects.create(
+    ConflictDeclarationFactory(
         expert=proposal.expert, dossier=seats.consultation.dossier, reason="Cố vấn"
     )
     refused = client.post(
