@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import translation
 
 from thamvan.accounts.models import Role, User
 from thamvan.accounts.services import OUTCOME_MESSAGES, Outcome
@@ -90,7 +92,9 @@ def test_nothing_ticked_returns_to_the_filtered_list_with_a_message(
     )
 
     assert response["Location"] == f"{LIST}?q=hung&rank=GS"
-    assert "Tick at least one expert in the list." in " ".join(_messages(response))
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = translation.gettext("Tick at least one expert in the list.")
+    assert expected in " ".join(_messages(response))
 
 
 def test_a_record_without_an_account_offers_to_create_one(
