@@ -19,6 +19,7 @@ urlpatterns = [
     path("experts/", include("thamvan.experts.urls")),
     path("dossiers/", include("thamvan.dossiers.urls")),
     path("consultations/", include("thamvan.consultations.urls")),
+    path("invitations/", include("thamvan.consultations.urls_links")),
     path("notifications/", include("thamvan.notifications.urls")),
     path("programme/", include("thamvan.programme.urls")),
     path("workshops/", include("thamvan.events.urls")),

@@ -39,6 +39,13 @@ class Action:
     DOWNLOAD = "file.download"
     EXPORT = "data.export"
     TOKEN_FAILED = "token.failed"
+    # Personal invitation links (thamvan.consultations.services.links).
+    INVITATION_LINK_SENT = "invitation_link.sent"
+    INVITATION_LINK_OPENED = "invitation_link.opened"
+    INVITATION_LINK_REFUSED = "invitation_link.refused"
+    INVITATION_LINK_REVOKED = "invitation_link.revoked"
+    INVITATION_LINK_ACTIVATED = "invitation_link.activated"
+    INVITATION_UNREACHABLE = "invitation.unreachable"
 
 
 def client_ip(request: HttpRequest | None) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordMixin
 from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
 
@@ -118,6 +119,23 @@ class DeclarationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Describe any relationship, or write “none”."),
     )
+
+
+class ActivationForm(SetPasswordMixin, forms.Form):
+    """The password of the account an invitation link activates; ``user`` is the account
+    about to be made, which the password validators compare the password with."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        super().clean()
+        return self.cleaned_data
 
 
 class OpinionForm(forms.Form):

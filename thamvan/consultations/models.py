@@ -837,3 +837,44 @@ class DiscussionMessage(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ProtectedError(str(DISCUSSION_MESSAGE_KEPT), {self})
+
+
+class InvitationLinkQuerySet(models.QuerySet["InvitationLink"]):
+    def live(self) -> InvitationLinkQuerySet:
+        """Links neither revoked nor used: at most one per invitation."""
+        return self.filter(revoked_at__isnull=True, used_at__isnull=True)
+
+
+class InvitationLink(models.Model):
+    """The personal link that reaches an invited expert who has no account (DESIGN §2,
+    "invited guest").
+
+    Only the SHA-256 of the token is stored; the token itself is in the e-mail alone,
+    whose body the outbox drops once sent, so a new mail (sent again, a reminder) needs
+    a new link, and the new link revokes the earlier ones. The link serves its one
+    invitation until the answer date ends, the invitation is answered or revoked, or
+    the account it activates exists.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.CASCADE,
+        related_name="links",
+        verbose_name=pgettext_lazy("invitation", "invitation"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # When the expert answered through it (accepting activates their account).
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    objects = InvitationLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation link")
+        verbose_name_plural = _("invitation links")
+        ordering = ["invitation", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.invitation} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -27,7 +27,7 @@ R = TypeVar("R")
 
 WINDOW_SECONDS = 60
 
-Family = Literal["search", "export", "recommendation", "download"]
+Family = Literal["search", "export", "recommendation", "download", "invitation_link"]
 
 # Requests per user per minute, each overridable by the setting of that name.
 FAMILY_LIMITS: dict[Family, tuple[str, int]] = {
@@ -35,6 +35,8 @@ FAMILY_LIMITS: dict[Family, tuple[str, int]] = {
     "export": ("RATE_LIMIT_EXPORT_PER_MINUTE", 10),
     "recommendation": ("RATE_LIMIT_RECOMMENDATION_PER_MINUTE", 20),
     "download": ("RATE_LIMIT_DOWNLOAD_PER_MINUTE", 60),
+    # Personal invitation links, opened without signing in: counted per address.
+    "invitation_link": ("RATE_LIMIT_INVITATION_LINK_PER_MINUTE", 30),
 }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
+from thamvan.audit.services import Action
 from thamvan.consultations.deadlines import add_days
 from thamvan.consultations.lifecycle import (
     ACTIONS,
@@ -33,6 +34,7 @@ from thamvan.consultations.services._common import (
     INDEPENDENCE_REQUIRED,
     INVITATION_CLOSED,
     PANEL_EMPTY,
+    _audit,
     _lock,
     _notify,
     _panel_users,
@@ -190,13 +192,33 @@ REMINDER_MESSAGE = _("Reminder: please answer the invitation to the expert panel
 
 def invitation_deliver(invitation: Invitation, *, reminder: bool = False) -> None:
     """Tell the expert of the invitation (again, with ``reminder``): the one place that
-    decides how an invited expert is reached."""
-    _notify(
-        [invitation.expert.user],
-        invitation.consultation,
-        "invitation",
-        REMINDER_MESSAGE if reminder else INVITED_MESSAGE,
-    )
+    decides how an invited expert is reached.
+
+    An expert with an account is notified in the application and by e-mail; one without
+    gets a new personal link at their address (``links.link_send``, which revokes the
+    earlier link); one with neither cannot be reached, which is recorded here and shown
+    on the panel page."""
+    # The link flow answers invitations through this module: imported on use.
+    from thamvan.consultations.services import links
+
+    expert = invitation.expert
+    if expert.user_id is not None:
+        _notify(
+            [expert.user],
+            invitation.consultation,
+            "invitation",
+            REMINDER_MESSAGE if reminder else INVITED_MESSAGE,
+        )
+    elif expert.email:
+        links.link_send(invitation, reminder=reminder)
+    else:
+        _audit(
+            None,
+            Action.INVITATION_UNREACHABLE,
+            invitation,
+            invitation.consultation,
+            reminder=reminder,
+        )
 
 
 def _invited_words(invitation: Invitation) -> str:
@@ -259,6 +281,9 @@ def invitation_revoke(*, actor: User, invitation: Invitation, reason: str) -> In
         reason=f"{invitation.expert.titled_name}: {invitation.revoke_reason}",
         target=invitation,
     )
+    from thamvan.consultations.services import links
+
+    links.links_revoke(invitation, reason="invitation_revoked")
     _notify(
         [invitation.expert.user],
         consultation,
@@ -310,6 +335,17 @@ def invitation_accept(
 @transaction.atomic
 def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> Invitation:
     _own_invitation(actor, invitation)
+    return _decline(invitation, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def invitation_decline_by_link(*, invitation: Invitation, reason: str) -> Invitation:
+    """Decline for an expert without an account; the caller (``links.link_decline``)
+    has checked the personal link that stands for the expert."""
+    return _decline(invitation, actor=None, reason=reason)
+
+
+def _decline(invitation: Invitation, *, actor: User | None, reason: str) -> Invitation:
     _require(bool(reason.strip()), REASON_REQUIRED, "reason")
     consultation = _lock(invitation.consultation)
     invitation.refresh_from_db(fields=["state"])
@@ -325,6 +361,7 @@ def invitation_decline(*, actor: User, invitation: Invitation, reason: str) -> I
         "invitation_declined",
         reason=f"{invitation.expert.titled_name}: {invitation.decline_reason}",
         target=invitation,
+        data={"via": "link"} if actor is None else None,
     )
     alternate = _auto_alternate(consultation, invitation)
     _notify(

@@ -48,3 +48,4 @@ def world(orgs: Any, officer: Any, expert_user: Any, other_expert_user: Any) -> 
 
 
 from thamvan.consultations.tests.discussion_world import panel  # noqa: E402, F401
+from thamvan.consultations.tests.link_world import guest  # noqa: E402, F401
