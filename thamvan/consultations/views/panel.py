@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from thamvan.consultations import access, lifecycle
 from thamvan.consultations.forms import DeclarationForm, ReasonForm
 from thamvan.consultations.lifecycle import ConsultationError
-from thamvan.consultations.models import Consultation
+from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.services import panel as panel_services
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
@@ -24,6 +24,7 @@ from thamvan.core.pagination import paginate, query_without_page
 from thamvan.experts.forms import ExpertFilterForm
 from thamvan.experts.models import Expert
 from thamvan.matching.services import ExcludedRow, PanelRecommendation, RankedRow, recommend_panel
+from thamvan.notifications import outbox
 
 # The registry's filters that make sense for candidates (all of them are active).
 CANDIDATE_FILTERS = ("q", "specialty", "rank", "degree", "organization")
@@ -39,6 +40,20 @@ def _candidates_page(
         matching = set(filters.filter(Expert.objects.all()).values_list("pk", flat=True))
         rows = [row for row in rows if row.expert.pk in matching]
     return paginate(request, rows), filters
+
+
+def _invitations_with_delivery(
+    request: AuthedRequest, consultation: Consultation
+) -> list[Invitation]:
+    """The panel's invitations, each with ``delivery``: the newest e-mail about it (the
+    personal link of an expert without an account), in one query for them all."""
+    invitations = list(
+        access.invitations_visible_to(request.user, consultation).select_related("expert")
+    )
+    deliveries = outbox.latest_for(Invitation, [i.pk for i in invitations])
+    for invitation in invitations:
+        invitation.delivery = deliveries.get(invitation.pk)  # type: ignore[attr-defined]
+    return invitations
 
 
 def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
@@ -94,9 +109,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
             "excluded": [row for row in page if isinstance(row, ExcludedRow)],
             "filters": filters,
             "query_string": query_without_page(request),
-            "invitations": access.invitations_visible_to(request.user, consultation).select_related(
-                "expert"
-            ),
+            "invitations": _invitations_with_delivery(request, consultation),
             "errors": errors,
             "chosen": set(request.POST.getlist("expert")),
             "can_invite": lifecycle.can("invite", request.user, consultation),
