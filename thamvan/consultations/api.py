@@ -100,6 +100,7 @@ from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 from thamvan.experts.models import Expert, Specialty
 from thamvan.matching.services import ExcludedRow, RankedRow, recommend_panel
+from thamvan.notifications import outbox
 from thamvan.organizations.models import Organization
 
 router = Router(tags=["consultations"])
@@ -225,12 +226,24 @@ def transition(request: HttpRequest, consultation_id: int, payload: TransitionIn
 # --- Invitations -----------------------------------------------------------------------
 
 
+def _with_delivery(
+    request: HttpRequest, consultation: Consultation, invitations: list[Invitation]
+) -> list[Invitation]:
+    """For the secretariat, each invitation with ``delivery``: the newest e-mail about it
+    (the panel page's column), in one query for them all."""
+    if access.is_secretariat(request.user, consultation):  # type: ignore[arg-type]
+        deliveries = outbox.latest_for(Invitation, [i.pk for i in invitations])
+        for invitation in invitations:
+            invitation.delivery = deliveries.get(invitation.pk)  # type: ignore[attr-defined]
+    return invitations
+
+
 @router.get("/{consultation_id}/invitations", response=responses(list[InvitationOut]))
 def list_invitations(request: HttpRequest, consultation_id: int) -> list[Invitation]:
     """The panel as the user may see it (``access.invitations_visible_to``)."""
     consultation = _consultation(request, consultation_id)
     invitations = access.invitations_visible_to(request.user, consultation)  # type: ignore[arg-type]
-    return list(invitations.select_related("expert"))
+    return _with_delivery(request, consultation, list(invitations.select_related("expert")))
 
 
 def _invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
@@ -240,7 +253,9 @@ def _invitation(request: HttpRequest, consultation_id: int, invitation_id: int) 
 
 @router.get("/{consultation_id}/invitations/{invitation_id}", response=responses(InvitationOut))
 def get_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
-    return _invitation(request, consultation_id, invitation_id)
+    invitation = _invitation(request, consultation_id, invitation_id)
+    (invitation,) = _with_delivery(request, invitation.consultation, [invitation])
+    return invitation
 
 
 def _own_invitation(request: HttpRequest, consultation_id: int, invitation_id: int) -> Invitation:
@@ -920,9 +935,10 @@ def list_candidates(
 @router.post("/{consultation_id}/invitations", response=responses(InvitationOut, status=201))
 @api_rate_limit("recommendation")
 def send_invitation(request: HttpRequest, consultation_id: int, payload: InvitationIn) -> Status:
-    """Invite one expert (an expert without an account too). A conflict of interest answers
-    422 ``conflict`` naming it; a soft rule without ``override_reason`` answers 422
-    ``override_reason`` naming the rule."""
+    """Invite one expert. An expert without an account gets a personal link by e-mail:
+    ``reach`` says how the invitation goes and ``delivery`` how the e-mail fared so far.
+    A conflict of interest answers 422 ``conflict`` naming it; a soft rule without
+    ``override_reason`` answers 422 ``override_reason`` naming the rule."""
     consultation = _inviting(request, consultation_id, "invite")
     expert = Expert.objects.active().select_related("user").filter(pk=payload.expert_id).first()
     if expert is None:
@@ -930,12 +946,13 @@ def send_invitation(request: HttpRequest, consultation_id: int, payload: Invitat
     picks = panel_services.picks_from(
         recommend_panel(consultation), [expert], {expert.pk: payload.override_reason}
     )
-    (invitation,) = _call(
+    invitations = _call(
         panel_services.invitations_send,
         actor=request.user,
         consultation=consultation,
         picks=picks,
     )
+    (invitation,) = _with_delivery(request, consultation, invitations)
     return Status(201, invitation)
 
 
@@ -954,7 +971,9 @@ def resend_invitation(request: HttpRequest, consultation_id: int, invitation_id:
     invitation = _secretariat_invitation(
         request, consultation_id, invitation_id, "resend_invitation"
     )
-    return _call(panel_services.invitation_resend, actor=request.user, invitation=invitation)
+    _call(panel_services.invitation_resend, actor=request.user, invitation=invitation)
+    (invitation,) = _with_delivery(request, invitation.consultation, [invitation])
+    return invitation
 
 
 @router.post(

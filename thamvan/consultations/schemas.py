@@ -24,6 +24,7 @@ from thamvan.consultations.models import (
 )
 from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.documents.models import GeneratedDocument
+from thamvan.notifications.models import OutgoingEmail
 
 # Ids and days outside what the database columns hold answer 422, not 500.
 
@@ -38,6 +39,15 @@ OpinionSource = StrEnum("OpinionSource", [(v, v) for v in Opinion.Source.values]
 ResponseResult = StrEnum("ResponseResult", [(v, v) for v in Response.Result.values])  # type: ignore[misc]
 ReportKind = StrEnum("ReportKind", [(v, v) for v in GeneratedDocument.Kind.values])  # type: ignore[misc]
 ReportStatus = StrEnum("ReportStatus", [(v, v) for v in GeneratedDocument.Status.values])  # type: ignore[misc]
+EmailStatus = StrEnum("EmailStatus", [(v, v) for v in OutgoingEmail.Status.values])  # type: ignore[misc]
+
+
+class InvitationReach(StrEnum):
+    """How an invitation reaches its expert (``panel.invitation_deliver``)."""
+
+    ACCOUNT = "account"
+    EMAIL_LINK = "email_link"
+    UNREACHABLE = "unreachable"
 
 
 # The lifecycle's buttons (``lifecycle.BUTTONS``): a new one appears here by itself.
@@ -212,6 +222,17 @@ class RuleOut(Schema):
     message: str
 
 
+class DeliveryOut(Schema):
+    """The newest e-mail about an invitation: the personal link of an expert without an
+    account."""
+
+    status: EmailStatus
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class InvitationOut(Schema):
     id: int
     expert_id: int
@@ -235,10 +256,40 @@ class InvitationOut(Schema):
     replaces_id: int | None = Field(
         None, description="The declined or expired invitation whose seat this one fills."
     )
+    has_account: bool = Field(
+        False,
+        description="The expert has an account and is notified in the application; "
+        "without one the invitation goes by a personal link e-mailed to them.",
+    )
+    reach: InvitationReach = Field(
+        InvitationReach.ACCOUNT,
+        description="``account``, ``email_link``, or ``unreachable``: no account and no "
+        "e-mail address, so nothing could be sent.",
+    )
+    delivery: DeliveryOut | None = Field(
+        None,
+        description="For the secretariat: the newest e-mail about the invitation "
+        "(``queued``, ``sending``, ``sent``, ``retrying`` or ``failed``, with the error).",
+    )
 
     @staticmethod
     def resolve_expert_name(obj: Invitation) -> str:
         return obj.expert.titled_name
+
+    @staticmethod
+    def resolve_has_account(obj: Invitation) -> bool:
+        return obj.expert.user_id is not None
+
+    @staticmethod
+    def resolve_reach(obj: Invitation) -> InvitationReach:
+        if obj.expert.user_id is not None:
+            return InvitationReach.ACCOUNT
+        return InvitationReach.EMAIL_LINK if obj.expert.email else InvitationReach.UNREACHABLE
+
+    @staticmethod
+    def resolve_delivery(obj: Invitation) -> OutgoingEmail | None:
+        # Set by the endpoints that answer the secretariat (``api._with_delivery``).
+        return getattr(obj, "delivery", None)
 
 
 class InvitationAcceptIn(Schema):

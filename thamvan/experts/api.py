@@ -34,7 +34,8 @@ def list_experts(
     request: HttpRequest, filters: Query[ExpertFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """The registry for the secretariat, leadership and administrators; an expert sees only
-    their own profile; anyone else gets an empty list."""
+    their own profile; anyone else gets an empty list. ``has_account=false`` lists the
+    experts a panel invitation reaches by e-mailed link."""
     experts = Expert.objects.visible_to(request.user).search(filters.q)  # type: ignore[arg-type]
     if filters.specialty:
         experts = experts.filter(specialties__slug=filters.specialty)
@@ -42,6 +43,8 @@ def list_experts(
         experts = experts.filter(academic_rank=filters.rank)
     if filters.active is not None:
         experts = experts.filter(is_active=filters.active)
+    if filters.has_account is not None:
+        experts = experts.filter(user__isnull=not filters.has_account)
     return paginate(_with_specialties(experts.by_given_name()), page)
 
 

@@ -38,6 +38,15 @@ class ExpertOut(Schema):
     biography: str
     publications: str
     is_active: bool
+    has_account: bool = Field(
+        False,
+        description="The expert has an account; without one, a panel invitation goes by a "
+        "personal link e-mailed to ``email``.",
+    )
+
+    @staticmethod
+    def resolve_has_account(obj: Expert) -> bool:
+        return obj.user_id is not None
 
     @staticmethod
     def resolve_specialties(obj: Expert) -> list[SpecialtyOut]:
@@ -49,6 +58,9 @@ class ExpertFilters(Schema):
     specialty: Text = ""
     rank: AcademicRank | None = None
     active: bool | None = None
+    has_account: bool | None = Field(
+        None, description="Only experts with (true) or without (false) an account."
+    )
 
 
 class ConflictDeclarationIn(Schema):
