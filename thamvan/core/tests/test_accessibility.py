@@ -124,6 +124,36 @@ def _pages() -> list[str]:
     return pages
 
 
+def _invitation_links() -> tuple[str, str]:
+    """The personal link of an expert without an account, invited to a panel in review,
+    and the earlier link it replaced (a page that says the link is gone)."""
+    from thamvan.consultations.services import links
+    from thamvan.consultations.services import panel as panel_services
+    from thamvan.experts.models import Expert
+
+    consultation = Consultation.objects.filter(state=State.IN_REVIEW).order_by("pk").first()
+    secretariat = User.objects.get(email="vanphong@thamvan.example")
+    expert = (
+        Expert.objects.filter(user__isnull=True)
+        .exclude(email="")
+        .exclude(invitations__consultation=consultation)
+        .order_by("pk")
+        .first()
+    )
+    assert consultation is not None and expert is not None
+    (invitation,) = panel_services.invitations_send(
+        actor=secretariat,
+        consultation=consultation,
+        picks=[panel_services.Pick(expert=expert, override_reason="Chuyên gia khách mời.")],
+    )
+    _link, replaced = links.link_create(invitation)
+    _link, raw = links.link_create(invitation)
+    return (
+        reverse("invitation_links:open", args=[raw]),
+        reverse("invitation_links:open", args=[replaced]),
+    )
+
+
 def _violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -151,6 +181,7 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
 
     _load_demo()
     pages = _pages()
+    invitation_link, replaced_link = _invitation_links()
     report: dict[str, list[str]] = {}
     checked: dict[str, int] = {}
     for email in [*PERSONAS, None]:
@@ -175,6 +206,8 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
                 reverse("accounts:password_reset"),
                 reverse("accounts:password_reset_done"),
                 "/no-such-page/",
+                invitation_link,
+                replaced_link,
             ]
         page = context.new_page()
         seen: set[str] = set()
@@ -198,10 +231,23 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
             page.wait_for_selector(".form-errors")
             for violation in _violations(page):
                 report.setdefault(violation, []).append(f"{email} organisation form with errors")
+        if email is None:
+            # The invitation link's forms: sent back with errors, then the password step.
+            page.goto(invitation_link)
+            page.click("button[name=answer][value=accept]")
+            page.wait_for_selector("#accept-form .form-errors")
+            for violation in _violations(page):
+                report.setdefault(violation, []).append("invitation link with errors")
+            page.check("#id_declared")
+            page.fill("#id_statement", "Không có.")
+            page.click("button[name=answer][value=accept]")
+            page.wait_for_selector("#activate-form")
+            for violation in _violations(page):
+                report.setdefault(violation, []).append("invitation link password step")
         checked[str(email)] = count
         context.close()
     summary = "\n".join(f"{v}\n    on {len(p)} pages, e.g. {p[:3]}" for v, p in report.items())
     assert report == {}, summary
     # Each signed-in persona reached most of the main pages; the visitor, the public ones.
     assert min(n for email, n in checked.items() if email != "None") >= 25, checked
-    assert checked["None"] == 4, checked
+    assert checked["None"] == 6, checked
