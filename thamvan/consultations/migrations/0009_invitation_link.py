@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0005_transition_data'),
+        ('consultations', '0008_alternates'),
     ]
 
     operations = [
