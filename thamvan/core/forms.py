@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from thamvan.core.widgets import DATE_INPUT_FORMATS, DateInput
+from thamvan.core.widgets import DATE_INPUT_FORMATS, TIME_INPUT_FORMATS, DateInput, TimeInput
 
 # The days a person can mean. Beyond them date arithmetic (a day added to
 # 9999-12-31, a time zone applied to 0001-01-01) overflows; the API's schemas
@@ -30,3 +30,21 @@ class DateField(forms.DateField):
         kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
         super().__init__(**kwargs)
         self.validators += [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
+TIME_INVALID = _("Enter the time as hh:mm on the 24-hour clock, for example 14:30.")
+
+
+class TimeField(forms.TimeField):
+    """A time of day typed as HH:MM on the 24-hour clock (14.30 and 14h30 accepted too)."""
+
+    widget = TimeInput
+    default_error_messages = {"invalid": TIME_INVALID}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", TIME_INPUT_FORMATS)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        # "14H30" is as good as "14h30".
+        return super().to_python(value.strip().lower() if isinstance(value, str) else value)

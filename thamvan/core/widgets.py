@@ -1,4 +1,4 @@
-"""Widgets every app's forms share: dd/mm/yyyy dates and searchable pickers.
+"""Widgets every app's forms share: dd/mm/yyyy dates, HH:MM times and searchable pickers.
 
 The pickers are plain ``<select>`` elements marked ``data-picker``;
 ``static/js/pickers.js`` turns them into Tom Select controls (the library's
@@ -9,7 +9,7 @@ ordinary selects, so every form still works.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
@@ -50,6 +50,43 @@ class DateInput(forms.DateInput):
                     break
                 except ValueError:
                     continue
+        return super().format_value(value)
+
+
+# A time on the 24-hour clock; "14.30" and "14h30" are how people also write it.
+TIME_DISPLAY_FORMAT = "%H:%M"
+TIME_INPUT_FORMATS = [TIME_DISPLAY_FORMAT, "%H.%M", "%Hh%M", "%H:%M:%S"]
+TIME_PATTERN = r"\d{1,2}[:.hH]\d{2}(:\d{2})?"
+
+
+class TimeInput(forms.TimeInput):
+    """A text box for HH:MM: ``type=time`` shows AM/PM in some browsers' locales."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        defaults = {
+            "placeholder": _("hh:mm"),
+            "inputmode": "numeric",
+            "pattern": TIME_PATTERN,
+            "title": _("A time on the 24-hour clock as hh:mm, for example 14:30."),
+            "autocomplete": "off",
+            "size": 5,
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=TIME_DISPLAY_FORMAT)
+
+    def format_value(self, value: Any) -> str | None:
+        # As DateInput: a time typed another accepted way comes back as HH:MM,
+        # anything else exactly as typed.
+        if isinstance(value, str):
+            for input_format in TIME_INPUT_FORMATS:
+                try:
+                    value = datetime.strptime(value.strip().lower(), input_format).time()
+                    break
+                except ValueError:
+                    continue
+        if isinstance(value, time):
+            return value.strftime(TIME_DISPLAY_FORMAT)
         return super().format_value(value)
 
 
