@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
-from thamvan.core.forms import DateField
+from thamvan.core.forms import DateField, TimeField
 from thamvan.core.locking import OptimisticLockForm
 from thamvan.core.widgets import PickerSelect, PickerSelectMultiple
 from thamvan.dossiers.models import Dossier
@@ -14,18 +16,42 @@ from thamvan.events.models import Workshop
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+ENDS_BEFORE_START = _("The workshop must end after it starts.")
+
+
+def _at(day: date, moment: time) -> datetime:
+    # Workshops are held in Vietnam: the wall-clock time typed is Hanoi's.
+    return timezone.make_aware(datetime.combine(day, moment), timezone.get_default_timezone())
 
 
 class WorkshopForm(OptimisticLockForm):
+    """The workshop's facts; its start and end are typed as a dd/mm/yyyy day and an HH:MM time."""
+
+    start_date = DateField(label=_("Start date"))
+    start_time = TimeField(label=_("Start time"))
+    end_date = DateField(
+        label=_("End date"),
+        required=False,
+        help_text=_("Leave it empty when the workshop ends on the day it starts."),
+    )
+    end_time = TimeField(label=_("End time"))
+
+    field_order = [
+        "kind",
+        "topic",
+        "description",
+        "start_date",
+        "start_time",
+        "end_date",
+        "end_time",
+    ]
+
     class Meta:
         model = Workshop
         fields = [
             "kind",
             "topic",
             "description",
-            "starts_at",
-            "ends_at",
             "venue",
             "online_url",
             "agenda",
@@ -34,8 +60,6 @@ class WorkshopForm(OptimisticLockForm):
             "tasks",
         ]
         widgets = {
-            "starts_at": DATETIME_INPUT,
-            "ends_at": DATETIME_INPUT,
             "description": forms.Textarea(attrs={"rows": 3}),
             "agenda": forms.Textarea(attrs={"rows": 5}),
             "dossiers": PickerSelectMultiple,
@@ -52,12 +76,30 @@ class WorkshopForm(OptimisticLockForm):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = queryset
+        if self.instance.pk is not None:
+            zone = timezone.get_default_timezone()
+            starts = timezone.localtime(self.instance.starts_at, zone)
+            ends = timezone.localtime(self.instance.ends_at, zone)
+            self.initial.setdefault("start_date", starts.date())
+            self.initial.setdefault("start_time", starts.time())
+            if ends.date() != starts.date():
+                self.initial.setdefault("end_date", ends.date())
+            self.initial.setdefault("end_time", ends.time())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts and ends and ends < starts:
-            self.add_error("ends_at", _("The workshop must end after it starts."))
+        start_date, start_time = data.get("start_date"), data.get("start_time")
+        end_time = data.get("end_time")
+        if start_date and start_time and end_time and "end_date" not in self.errors:
+            end_date = data.get("end_date") or start_date
+            starts, ends = _at(start_date, start_time), _at(end_date, end_time)
+            if ends < starts:
+                self.add_error(
+                    "end_time" if end_date == start_date else "end_date", ENDS_BEFORE_START
+                )
+            else:
+                # Not fields of the model form: set here so the model's own checks see them.
+                self.instance.starts_at, self.instance.ends_at = starts, ends
         if not data.get("venue") and not data.get("online_url"):
             self.add_error("venue", _("Give a venue or an online link."))
         return data

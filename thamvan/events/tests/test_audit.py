@@ -123,8 +123,9 @@ def test_creating_and_editing_through_the_pages_is_recorded(
     data = {
         "kind": "workshop",
         "topic": "Hội thảo giao thông công cộng",
-        "starts_at": "2030-03-05T08:30",
-        "ends_at": "2030-03-05T11:30",
+        "start_date": "05/03/2030",
+        "start_time": "08:30",
+        "end_time": "11:30",
         "venue": "37 Lê Đại Hành",
         "host": orgs.association.pk,
     }
@@ -135,7 +136,8 @@ def test_creating_and_editing_through_the_pages_is_recorded(
         client.post(edit, {**data, "venue": "Hội trường B", "lock_version": 0}).status_code == 302
     )
     assert _actions() == ["workshop.created", "workshop.updated"]
-    refused = client.post(edit, {**data, "ends_at": "2030-03-04T08:00", "lock_version": 1})
+    ends_before = {"end_date": "04/03/2030", "end_time": "08:00", "lock_version": 1}
+    refused = client.post(edit, {**data, **ends_before})
     assert refused.status_code == 200
     assert _actions() == ["workshop.created", "workshop.updated"]
 

@@ -56,8 +56,9 @@ def test_the_secretariat_creates_a_workshop(as_user: Any, secretariat: Any, orgs
         {
             "kind": "round_table",
             "topic": "Tọa đàm không gian ngầm",
-            "starts_at": "2030-03-05T08:30",
-            "ends_at": "2030-03-05T11:30",
+            "start_date": "05/03/2030",
+            "start_time": "08:30",
+            "end_time": "11:30",
             "online_url": "https://hop.example.vn/toa-dam",
             "agenda": "Khai mạc\nTham luận",
             "host": orgs.association.pk,
@@ -75,8 +76,9 @@ def test_a_workshop_without_venue_or_link_is_refused(
         {
             "kind": "workshop",
             "topic": "Hội thảo thiếu địa điểm",
-            "starts_at": "2030-03-05T08:30",
-            "ends_at": "2030-03-05T11:30",
+            "start_date": "05/03/2030",
+            "start_time": "08:30",
+            "end_time": "11:30",
             "host": orgs.association.pk,
         },
     )
