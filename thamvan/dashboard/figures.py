@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan.accounts.models import User
 from thamvan.events.models import Workshop
-from thamvan.events.views import filter_workshops
+from thamvan.events.views.workshops import filter_workshops
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Directive, Programme, Task, TaskStatus
 from thamvan.programme.views.programmes import programme_progress

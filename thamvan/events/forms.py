@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from thamvan.accounts.models import User
 from thamvan.core.forms import DateField, TimeField
 from thamvan.core.locking import OptimisticLockForm
-from thamvan.core.widgets import PickerSelect, PickerSelectMultiple
+from thamvan.core.widgets import PickerSelect, PickerSelectMultiple, RemotePickerMixin
 from thamvan.dossiers.models import Dossier
-from thamvan.events.models import Workshop
+from thamvan.events.models import Workshop, invitable_users
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 
@@ -105,19 +105,33 @@ class WorkshopForm(OptimisticLockForm):
         return data
 
 
+def invitee_label(user: User) -> str:
+    # Two members may share a name; the address tells them apart.
+    return f"{user.full_name or user.email} · {user.email}"
+
+
+class InviteePicker(RemotePickerMixin, PickerSelectMultiple):
+    url_name = "events:pick_invitees"
+
+
+class InviteeField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return invitee_label(obj)
+
+
 class InviteForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(
+    users = InviteeField(
         label=_("Invitees"),
         queryset=User.objects.none(),
-        widget=PickerSelectMultiple,
-        help_text=_("Experts and officials with an account."),
+        widget=InviteePicker,
+        help_text=_("Experts and officials with an account: type a name or an e-mail address."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["users"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = User.objects.filter(is_active=True, memberships__is_active=True).distinct()
+        field.queryset = invitable_users()
 
 
 class ReplyForm(forms.Form):

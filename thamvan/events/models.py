@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from thamvan.accounts.models import User
 
 
+def invitable_users() -> models.QuerySet[User]:
+    """The people with an account who can be invited: active, with an active membership."""
+    from thamvan.accounts.models import Membership, User
+
+    members = Membership.objects.filter(is_active=True).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=members)
+
+
 class WorkshopQuerySet(models.QuerySet["Workshop"]):
     def visible_to(self, user: User) -> WorkshopQuerySet:
         from thamvan.events.access import workshop_visibility_q

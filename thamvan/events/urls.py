@@ -1,22 +1,23 @@
 from django.urls import path
 
-from thamvan.events import views
+from thamvan.events.views import pickers, workshops
 
 app_name = "events"
 
 urlpatterns = [
-    path("", views.workshop_list, name="list"),
-    path("calendar/", views.workshop_calendar, name="calendar"),
-    path("calendar/me.ics", views.my_calendar_ics, name="my_ics"),
-    path("new/", views.workshop_create, name="create"),
-    path("<int:pk>/", views.workshop_detail, name="detail"),
-    path("<int:pk>/edit/", views.workshop_edit, name="edit"),
-    path("<int:pk>/invite/", views.workshop_invite_view, name="invite"),
-    path("<int:pk>/send/", views.workshop_send, name="send"),
-    path("<int:pk>/cancel/", views.workshop_cancel_view, name="cancel"),
-    path("<int:pk>/reply/", views.invitation_reply_view, name="reply"),
-    path("<int:pk>/attendance/", views.workshop_attendance, name="attendance"),
-    path("<int:pk>/minutes/", views.workshop_minutes, name="minutes"),
-    path("<int:pk>/event.ics", views.workshop_ics, name="ics"),
-    path("conclusions/<int:pk>/task/", views.conclusion_task, name="conclusion_task"),
+    path("", workshops.workshop_list, name="list"),
+    path("calendar/", workshops.workshop_calendar, name="calendar"),
+    path("calendar/me.ics", workshops.my_calendar_ics, name="my_ics"),
+    path("new/", workshops.workshop_create, name="create"),
+    path("pick/invitees/", pickers.invitee_pick, name="pick_invitees"),
+    path("<int:pk>/", workshops.workshop_detail, name="detail"),
+    path("<int:pk>/edit/", workshops.workshop_edit, name="edit"),
+    path("<int:pk>/invite/", workshops.workshop_invite_view, name="invite"),
+    path("<int:pk>/send/", workshops.workshop_send, name="send"),
+    path("<int:pk>/cancel/", workshops.workshop_cancel_view, name="cancel"),
+    path("<int:pk>/reply/", workshops.invitation_reply_view, name="reply"),
+    path("<int:pk>/attendance/", workshops.workshop_attendance, name="attendance"),
+    path("<int:pk>/minutes/", workshops.workshop_minutes, name="minutes"),
+    path("<int:pk>/event.ics", workshops.workshop_ics, name="ics"),
+    path("conclusions/<int:pk>/task/", workshops.conclusion_task, name="conclusion_task"),
 ]

@@ -1,0 +1,1 @@
+"""Views of workshops, one module per page group."""
