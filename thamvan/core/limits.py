@@ -3,7 +3,8 @@
 The API counts every request of a token or session (``config.api_common``);
 the expensive reads (search, exports, the panel recommendation, downloads)
 also count per user and per family here, pages and API alike, so one user's
-burst cannot slow everyone else's pages.
+burst cannot slow everyone else's pages. Pages opened without an account
+through a personal link (a workshop guest's) count per address.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ R = TypeVar("R")
 
 WINDOW_SECONDS = 60
 
-Family = Literal["search", "export", "recommendation", "download", "invitation_link"]
+Family = Literal["search", "export", "recommendation", "download", "invitation_link", "guest_link"]
 
 # Requests per user per minute, each overridable by the setting of that name.
 FAMILY_LIMITS: dict[Family, tuple[str, int]] = {
@@ -37,6 +38,7 @@ FAMILY_LIMITS: dict[Family, tuple[str, int]] = {
     "download": ("RATE_LIMIT_DOWNLOAD_PER_MINUTE", 60),
     # Personal invitation links, opened without signing in: counted per address.
     "invitation_link": ("RATE_LIMIT_INVITATION_LINK_PER_MINUTE", 30),
+    "guest_link": ("RATE_LIMIT_GUEST_LINK_PER_MINUTE", 30),
 }
 
 

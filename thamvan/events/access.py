@@ -6,9 +6,14 @@
   hosts, and those they are invited to.
 * Experts, and anyone else, see only the workshops they are invited to (404
   otherwise); an invitee answers their own invitation.
+* A guest (invited without an account) reaches their one invitation through the
+  personal link e-mailed to them, and nothing else.
 """
 
 from __future__ import annotations
+
+import hashlib
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -63,6 +68,39 @@ def get_own_invitation(user: User, workshop_pk: int) -> Invitation:
     try:
         return Invitation.objects.select_related("workshop").get(
             workshop_id=workshop_pk, user_id=user.pk
+        )
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+
+
+def get_invitation_for_update(user: User, workshop_pk: int, pk: int) -> Invitation:
+    """An invitation of a workshop the user sees, for a workshop manager to act on."""
+    workshop = get_workshop_for_update(user, workshop_pk)
+    try:
+        invitation = Invitation.objects.get(pk=pk, workshop=workshop)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    invitation.workshop = workshop
+    return invitation
+
+
+# What ``secrets.token_urlsafe`` writes: anything else cannot be a link and costs no query.
+GUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def hash_guest_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def get_guest_invitation(token: str) -> Invitation:
+    """The guest invitation a personal link names; 404 for an unknown, altered or revoked
+    link (the invitation of a guest taken off the list is gone, and its link with it).
+    Whether the link has expired is the caller's to tell: the guest sees why."""
+    if not GUEST_TOKEN.fullmatch(token):
+        raise Http404
+    try:
+        return Invitation.objects.select_related("workshop", "workshop__host").get(
+            guest_token_hash=hash_guest_token(token), user__isnull=True
         )
     except Invitation.DoesNotExist:
         raise Http404 from None

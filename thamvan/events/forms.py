@@ -13,6 +13,7 @@ from thamvan.core.locking import OptimisticLockForm
 from thamvan.core.widgets import PickerSelect, PickerSelectMultiple, RemotePickerMixin
 from thamvan.dossiers.models import Dossier
 from thamvan.events.models import Workshop, invitable_users
+from thamvan.events.services import GUEST_EMAIL_INVALID
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 
@@ -134,13 +135,54 @@ class InviteForm(forms.Form):
         field.queryset = invitable_users()
 
 
+REPLY_CHOICES = [("yes", _("I will attend")), ("no", _("I cannot attend"))]
+
+
+def _is_yes(value: str) -> bool:
+    return value == "yes"
+
+
 class ReplyForm(forms.Form):
-    accept = forms.TypedChoiceField(
-        label=_("Reply"),
-        choices=[("yes", _("I will attend")), ("no", _("I cannot attend"))],
-        coerce=lambda value: value == "yes",
-    )
+    accept = forms.TypedChoiceField(label=_("Reply"), choices=REPLY_CHOICES, coerce=_is_yes)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
+class ChoiceButtons(forms.RadioSelect):
+    """Radio buttons in a fieldset carrying the field's id, which the error summary links to."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
+class GuestReplyForm(ReplyForm):
+    """The guest's answer on the page of their link: the two choices as radio buttons."""
+
+    accept = forms.TypedChoiceField(
+        label=_("Will you attend?"),
+        choices=REPLY_CHOICES,
+        coerce=_is_yes,
+        widget=ChoiceButtons,
+        error_messages={"required": _("Choose whether you will attend.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional, for example who will attend in your place."),
+    )
+
+
+class GuestForm(forms.Form):
+    """A person without an account, invited by name and e-mail address."""
+
+    name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        error_messages={"invalid": GUEST_EMAIL_INVALID},
+    )
+    organization = forms.CharField(label=_("Organisation"), max_length=255, required=False)
+    position = forms.CharField(label=_("Position"), max_length=150, required=False)
 
 
 class MinutesForm(forms.Form):

@@ -55,7 +55,7 @@ def _host() -> str:
     return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "thamvan"
 
 
-def _event(workshop: Workshop, now: datetime) -> list[str]:
+def _event(workshop: Workshop, now: datetime, with_url: bool) -> list[str]:
     location = workshop.venue or workshop.online_url
     description = workshop.description
     if workshop.agenda_items():
@@ -68,7 +68,7 @@ def _event(workshop: Workshop, now: datetime) -> list[str]:
         f"DTSTART:{utc_stamp(workshop.starts_at)}",
         f"DTEND:{utc_stamp(workshop.ends_at)}",
         f"SUMMARY:{escape_text(workshop.topic)}",
-        f"URL:{url}",
+        *([f"URL:{url}"] if with_url else []),
         f"STATUS:{'CANCELLED' if workshop.status == Workshop.Status.CANCELLED else 'CONFIRMED'}",
     ]
     if location:
@@ -79,7 +79,11 @@ def _event(workshop: Workshop, now: datetime) -> list[str]:
     return lines
 
 
-def calendar(workshops: Iterable[Workshop], *, name: str, now: datetime) -> str:
+def calendar(
+    workshops: Iterable[Workshop], *, name: str, now: datetime, with_url: bool = True
+) -> str:
+    """The workshops as one calendar; ``with_url=False`` leaves out the link to the
+    workshop's page, which a guest without an account cannot open."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -89,6 +93,6 @@ def calendar(workshops: Iterable[Workshop], *, name: str, now: datetime) -> str:
         f"X-WR-CALNAME:{escape_text(name)}",
     ]
     for workshop in workshops:
-        lines.extend(_event(workshop, now))
+        lines.extend(_event(workshop, now, with_url))
     lines.append("END:VCALENDAR")
     return "".join(fold_line(line) + CRLF for line in lines)

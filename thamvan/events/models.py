@@ -11,16 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from thamvan.core.fields import SortKeyField
 from thamvan.core.locking import Versioned
 from thamvan.core.models import TimeStampedModel
-from thamvan.search.normalize import fold, nfc
+from thamvan.search.normalize import fold, nfc, sort_key
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from thamvan.accounts.models import User
 
 
@@ -118,7 +121,20 @@ class Workshop(Versioned, TimeStampedModel):
         return [line.strip() for line in self.agenda.splitlines() if line.strip()]
 
 
+class WorkshopInvitationQuerySet(models.QuerySet["Invitation"]):
+    def guests(self) -> WorkshopInvitationQuerySet:
+        return self.filter(user__isnull=True)
+
+    def in_list_order(self) -> WorkshopInvitationQuerySet:
+        """People with an account by name, then guests by name (nulls placed alike on
+        every database)."""
+        return self.order_by(F("user__sort_name").asc(nulls_last=True), "guest_sort_name", "pk")
+
+
 class Invitation(models.Model):
+    """An invitation of a person with an account (``user``) or of a guest without one,
+    named by ``guest_name`` and ``guest_email`` and reached through a personal link."""
+
     class Reply(models.TextChoices):
         PENDING = "pending", _("No reply yet")
         ACCEPTED = "accepted", _("Will attend")
@@ -130,9 +146,19 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="workshop_invitations",
         verbose_name=_("invitee"),
     )
+    guest_name = models.CharField(_("guest's name"), max_length=150, blank=True)
+    guest_email = models.EmailField(_("guest's e-mail address"), blank=True)
+    guest_organization = models.CharField(_("guest's organisation"), max_length=255, blank=True)
+    guest_position = models.CharField(_("guest's position"), max_length=150, blank=True)
+    guest_sort_name = SortKeyField(max_length=320, editable=False, blank=True, default="")
+    # SHA-256 of the guest's personal link, set when the invitation is e-mailed; the
+    # link itself is never stored.
+    guest_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     reply = models.CharField(
         _("reply"), max_length=10, choices=Reply.choices, default=Reply.PENDING
     )
@@ -141,16 +167,56 @@ class Invitation(models.Model):
     attended = models.BooleanField(_("attended"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = WorkshopInvitationQuerySet.as_manager()
+
     class Meta:
         verbose_name = pgettext_lazy("workshop", "invitation")
         verbose_name_plural = pgettext_lazy("workshop", "invitations")
-        ordering = ["workshop", "user__sort_name"]
+        ordering = ["workshop", "user__sort_name", "guest_sort_name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["workshop", "user"], name="unique_workshop_invitee")
+            models.UniqueConstraint(fields=["workshop", "user"], name="unique_workshop_invitee"),
+            models.UniqueConstraint(
+                fields=["workshop", "guest_email"],
+                condition=Q(user__isnull=True),
+                name="unique_workshop_guest_email",
+            ),
+            # Either an account or a guest's name and address, never both nor neither.
+            models.CheckConstraint(
+                condition=(
+                    Q(user__isnull=False, guest_name="", guest_email="")
+                    | (Q(user__isnull=True) & ~Q(guest_name="") & ~Q(guest_email=""))
+                ),
+                name="workshop_invitation_user_or_guest",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.workshop} · {self.user}"
+        return f"{self.workshop} · {self.invitee_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        for name in ("guest_name", "guest_organization", "guest_position"):
+            setattr(self, name, " ".join(nfc(getattr(self, name)).split()))
+        self.guest_email = self.guest_email.strip().lower()
+        self.guest_sort_name = sort_key(self.guest_name) if self.guest_name else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def invitee_name(self) -> str:
+        if self.user is not None:
+            return self.user.full_name or self.user.email
+        return self.guest_name
+
+    def guest_link_expired(self, now: datetime) -> bool:
+        """A guest's link works until the workshop starts, and not once it is cancelled."""
+        workshop = self.workshop
+        return workshop.starts_at <= now or workshop.status not in (
+            Workshop.Status.PLANNED,
+            Workshop.Status.INVITATIONS_SENT,
+        )
 
 
 class MinutesConclusion(models.Model):

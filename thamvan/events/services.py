@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +18,10 @@ from thamvan import audit
 from thamvan.accounts.models import User
 from thamvan.core.locking import save_with_lock
 from thamvan.dossiers.models import Dossier
-from thamvan.events.access import can_manage_workshops
+from thamvan.events.access import can_manage_workshops, hash_guest_token
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
+from thamvan.notifications import outbox
+from thamvan.notifications.models import OutgoingEmail
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 from thamvan.programme.services import task_create
@@ -30,12 +35,29 @@ NOT_YET_HELD = _("Attendance can be recorded only once the workshop has started.
 MINUTES_EMPTY = _("Write the minutes before publishing them.")
 ALREADY_A_TASK = _("This conclusion is already a task.")
 REPLY_CLOSED = _("Replies are closed: the workshop has already taken place.")
+GUEST_NAME_REQUIRED = _("Give the guest's full name.")
+GUEST_EMAIL_INVALID = _("Enter a valid e-mail address, for example ten@coquan.vn.")
+GUEST_HAS_ACCOUNT = _(
+    "%(email)s is the address of %(name)s, who has an account: invite them among the "
+    "people with an account instead."
+)
+GUEST_DUPLICATE = _("%(email)s is already invited to this workshop.")
+NOT_A_GUEST = _("This invitation is not a guest's.")
+NOTHING_TO_RESEND = _("Only an e-mail that could not be sent yet can be sent again.")
 
 Status = Workshop.Status
 
 
 class WorkshopError(ValidationError):
     """A workshop rule was broken; the message is shown to the user as it is."""
+
+
+class GuestError(WorkshopError):
+    """A guest's details were refused; ``field`` names the detail at fault."""
+
+    def __init__(self, message: Any, *, field: str, code: str, params: Any = None) -> None:
+        super().__init__(message, code=code, params=params)
+        self.field = field
 
 
 def _require_manager(actor: User) -> None:
@@ -93,20 +115,16 @@ def workshop_invite(*, actor: User, workshop: Workshop, users: Iterable[User]) -
     _require_manager(actor)
     locked = _locked(workshop)
     _require_status(locked, Status.PLANNED, Status.INVITATIONS_SENT)
-    existing = set(locked.invitations.values_list("user_id", flat=True))
-    new = [Invitation(workshop=locked, user=u) for u in users if u.pk not in existing]
-    Invitation.objects.bulk_create(new)
-    if new and locked.status == Status.INVITATIONS_SENT:
-        ids = [i.user_id for i in new]
-        transaction.on_commit(lambda: _send_invitations(locked.pk, ids))
-    if new:
+    existing = set(locked.invitations.exclude(user=None).values_list("user_id", flat=True))
+    ids = [pk for pk in dict.fromkeys(u.pk for u in users) if pk not in existing]
+    Invitation.objects.bulk_create(Invitation(workshop=locked, user_id=pk) for pk in ids)
+    if ids and locked.status == Status.INVITATIONS_SENT:
+        transaction.on_commit(lambda: _send_invitations(locked.pk, ids, []))
+    if ids:
         audit.record(
-            actor=actor,
-            action="workshop.invitees_added",
-            target=locked,
-            data={"users": [i.user_id for i in new]},
+            actor=actor, action="workshop.invitees_added", target=locked, data={"users": ids}
         )
-    return len(new)
+    return len(ids)
 
 
 @transaction.atomic
@@ -118,17 +136,24 @@ def workshop_send_invitations(*, actor: User, workshop: Workshop) -> Workshop:
         raise WorkshopError(NO_INVITEES, code="no_invitees")
     locked.status = Status.INVITATIONS_SENT
     locked.save(update_fields=["status", "updated_at"])
-    ids = list(locked.invitations.values_list("user_id", flat=True))
-    transaction.on_commit(lambda: _send_invitations(locked.pk, ids))
-    _recorded(actor, "workshop.invitations_sent", locked, {"invitees": len(ids)})
+    rows = list(locked.invitations.values_list("pk", "user_id"))
+    user_ids = [user_id for _pk, user_id in rows if user_id is not None]
+    guest_ids = [pk for pk, user_id in rows if user_id is None]
+    transaction.on_commit(lambda: _send_invitations(locked.pk, user_ids, guest_ids))
+    _recorded(
+        actor,
+        "workshop.invitations_sent",
+        locked,
+        {"invitees": len(rows), "guests": len(guest_ids)},
+    )
     workshop.status = locked.status
     return workshop
 
 
-def _send_invitations(workshop_id: int, user_ids: list[int]) -> None:
+def _send_invitations(workshop_id: int, user_ids: list[int], guest_ids: list[int]) -> None:
     from thamvan.events.tasks import send_workshop_invitations
 
-    send_workshop_invitations.enqueue(workshop_id, user_ids)
+    send_workshop_invitations.enqueue(workshop_id, user_ids, guest_ids)
 
 
 @transaction.atomic
@@ -154,20 +179,163 @@ def invitation_reply(
     return invitation
 
 
+# --- Guests: people without an account, reached by e-mail ----------------------------
+
+
+def guest_link_issue(invitation: Invitation) -> str:
+    """A new personal link for a guest (256 random bits); only its hash is kept, so the
+    link of an earlier e-mail stops working. Returns the raw token for the e-mail."""
+    raw = secrets.token_urlsafe(32)
+    invitation.guest_token_hash = hash_guest_token(raw)
+    invitation.save(update_fields=["guest_token_hash"])
+    return raw
+
+
+def _guest_details(
+    *, name: str, email: str, organization: str, position: str
+) -> tuple[str, str, str, str]:
+    name = " ".join(nfc(name).split())
+    if not name:
+        raise GuestError(GUEST_NAME_REQUIRED, field="name", code="name")
+    email = nfc(email).strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise GuestError(GUEST_EMAIL_INVALID, field="email", code="email") from None
+    field_max = {f.name: f.max_length or 0 for f in Invitation._meta.concrete_fields}
+    return (
+        name[: field_max["guest_name"]],
+        email,
+        " ".join(nfc(organization).split())[: field_max["guest_organization"]],
+        " ".join(nfc(position).split())[: field_max["guest_position"]],
+    )
+
+
+@transaction.atomic
+def workshop_invite_guest(
+    *,
+    actor: User,
+    workshop: Workshop,
+    name: str,
+    email: str,
+    organization: str = "",
+    position: str = "",
+) -> Invitation:
+    """Invite a person without an account by name and e-mail address. Once the invitations
+    are out, the guest is e-mailed at once; before, with everyone else."""
+    _require_manager(actor)
+    name, email, organization, position = _guest_details(
+        name=name, email=email, organization=organization, position=position
+    )
+    locked = _locked(workshop)
+    _require_status(locked, Status.PLANNED, Status.INVITATIONS_SENT)
+    member = (
+        User.objects.filter(email__iexact=email, is_active=True).only("full_name", "email").first()
+    )
+    if member is not None:
+        raise GuestError(
+            GUEST_HAS_ACCOUNT,
+            field="email",
+            code="has_account",
+            params={"email": email, "name": member.full_name or member.email},
+        )
+    if locked.invitations.guests().filter(guest_email=email).exists():
+        raise GuestError(GUEST_DUPLICATE, field="email", code="duplicate", params={"email": email})
+    invitation = Invitation.objects.create(
+        workshop=locked,
+        guest_name=name,
+        guest_email=email,
+        guest_organization=organization,
+        guest_position=position,
+    )
+    if locked.status == Status.INVITATIONS_SENT:
+        transaction.on_commit(lambda: _send_invitations(locked.pk, [], [invitation.pk]))
+    audit.record(
+        actor=actor,
+        action="workshop.guest_invited",
+        target=locked,
+        data={"invitation": invitation.pk, "email": email},
+    )
+    invitation.workshop = locked
+    return invitation
+
+
+def _require_guest(invitation: Invitation) -> None:
+    if not invitation.is_guest:
+        raise WorkshopError(NOT_A_GUEST, code="not_guest")
+
+
+@transaction.atomic
+def workshop_remove_guest(*, actor: User, invitation: Invitation) -> None:
+    """Take a guest off the list; their link stops working with the invitation."""
+    _require_manager(actor)
+    _require_guest(invitation)
+    locked = _locked(invitation.workshop)
+    _require_status(locked, Status.PLANNED, Status.INVITATIONS_SENT)
+    data = {"invitation": invitation.pk, "email": invitation.guest_email}
+    Invitation.objects.filter(pk=invitation.pk).delete()
+    audit.record(actor=actor, action="workshop.guest_removed", target=locked, data=data)
+
+
+@transaction.atomic
+def guest_email_resend(*, actor: User, invitation: Invitation) -> OutgoingEmail:
+    """Send again the guest's invitation e-mail that the mail server refused (the same
+    link: an unsent mail still holds it)."""
+    _require_manager(actor)
+    _require_guest(invitation)
+    _require_status(invitation.workshop, Status.INVITATIONS_SENT)
+    email = OutgoingEmail.objects.for_object(invitation).first()
+    if email is None or not email.is_problem:
+        raise WorkshopError(NOTHING_TO_RESEND, code="not_failed")
+    email = outbox.retry_now(email)
+    audit.record(
+        actor=actor,
+        action="workshop.guest_email_resent",
+        target=invitation.workshop,
+        data={"invitation": invitation.pk, "email": email.pk},
+    )
+    return email
+
+
+@transaction.atomic
+def guest_reply(
+    *, invitation: Invitation, accept: bool, note: str = "", request: HttpRequest | None = None
+) -> Invitation:
+    """A guest answers through their link; they may change their mind until the start."""
+    _require_guest(invitation)
+    locked = Invitation.objects.select_for_update().select_related("workshop").get(pk=invitation.pk)
+    if locked.guest_link_expired(timezone.now()):
+        raise WorkshopError(REPLY_CLOSED, code="closed")
+    previous = locked.reply
+    locked.reply = Invitation.Reply.ACCEPTED if accept else Invitation.Reply.DECLINED
+    locked.reply_note = nfc(note).strip()[:500]
+    locked.replied_at = timezone.now()
+    locked.save(update_fields=["reply", "reply_note", "replied_at"])
+    audit.record(
+        actor=None,
+        action="workshop.guest_replied",
+        target=locked.workshop,
+        data={"invitation": locked.pk, "reply": locked.reply, "from": previous},
+        request=request,
+    )
+    return locked
+
+
 @transaction.atomic
 def workshop_record_attendance(
-    *, actor: User, workshop: Workshop, attended_user_ids: Iterable[int]
+    *, actor: User, workshop: Workshop, attended_invitation_ids: Iterable[int]
 ) -> Workshop:
-    """Record who attended; the workshop is then held."""
+    """Record who attended (people with an account and guests alike); the workshop is then
+    held."""
     _require_manager(actor)
     locked = _locked(workshop)
     _require_status(locked, Status.INVITATIONS_SENT, Status.HELD)
     if locked.starts_at > timezone.now():
         raise WorkshopError(NOT_YET_HELD, code="not_yet")
-    present = set(attended_user_ids)
+    present = set(attended_invitation_ids)
     invitations = list(locked.invitations.all())
     for invitation in invitations:
-        invitation.attended = invitation.user_id in present
+        invitation.attended = invitation.pk in present
     Invitation.objects.bulk_update(invitations, ["attended"])
     previous = locked.status
     locked.status = Status.HELD

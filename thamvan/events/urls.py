@@ -1,6 +1,6 @@
 from django.urls import path
 
-from thamvan.events.views import pickers, workshops
+from thamvan.events.views import guests, pickers, workshops
 
 app_name = "events"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/", workshops.workshop_detail, name="detail"),
     path("<int:pk>/edit/", workshops.workshop_edit, name="edit"),
     path("<int:pk>/invite/", workshops.workshop_invite_view, name="invite"),
+    path("<int:pk>/guests/", guests.guest_invite, name="guest_invite"),
+    path("<int:pk>/guests/<int:invitation_pk>/remove/", guests.guest_remove, name="guest_remove"),
+    path("<int:pk>/guests/<int:invitation_pk>/resend/", guests.guest_resend, name="guest_resend"),
     path("<int:pk>/send/", workshops.workshop_send, name="send"),
     path("<int:pk>/cancel/", workshops.workshop_cancel_view, name="cancel"),
     path("<int:pk>/reply/", workshops.invitation_reply_view, name="reply"),
@@ -20,4 +23,7 @@ urlpatterns = [
     path("<int:pk>/minutes/", workshops.workshop_minutes, name="minutes"),
     path("<int:pk>/event.ics", workshops.workshop_ics, name="ics"),
     path("conclusions/<int:pk>/task/", workshops.conclusion_task, name="conclusion_task"),
+    # A guest's personal link: no account, the token is the key.
+    path("guest/<str:token>/", guests.guest_page, name="guest"),
+    path("guest/<str:token>/event.ics", guests.guest_ics, name="guest_ics"),
 ]

@@ -471,6 +471,15 @@ def _load_workshops(
                 reply=Invitation.Reply.ACCEPTED if past else Invitation.Reply.PENDING,
                 attended=True if past else None,
             )
+        if workshop.status == Workshop.Status.INVITATIONS_SENT:
+            # A guest without an account, invited by name and e-mail address.
+            Invitation.objects.create(
+                workshop=workshop,
+                guest_name="KTS. Đinh Thị Hải Yến",
+                guest_email="haiyen.dinh@vienkientruc.example",
+                guest_organization="Viện Kiến trúc Quốc gia",
+                guest_position="Phó Viện trưởng",
+            )
         for position, text in enumerate(conclusions, start=1):
             MinutesConclusion.objects.create(
                 workshop=workshop,

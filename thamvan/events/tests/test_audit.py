@@ -55,7 +55,9 @@ def test_the_whole_lifecycle_is_recorded_in_order(
         starts_at=timezone.now() - timedelta(hours=4), ends_at=timezone.now() - timedelta(hours=1)
     )
     workshop_record_attendance(
-        actor=secretariat, workshop=workshop, attended_user_ids=[expert_user.pk]
+        actor=secretariat,
+        workshop=workshop,
+        attended_invitation_ids=[workshop.invitations.get().pk],
     )
     workshop_publish_minutes(
         actor=secretariat, workshop=workshop, minutes="Biên bản", conclusions=["Lập đề cương"]
@@ -136,8 +138,9 @@ def test_creating_and_editing_through_the_pages_is_recorded(
         client.post(edit, {**data, "venue": "Hội trường B", "lock_version": 0}).status_code == 302
     )
     assert _actions() == ["workshop.created", "workshop.updated"]
-    ends_before = {"end_date": "04/03/2030", "end_time": "08:00", "lock_version": 1}
-    refused = client.post(edit, {**data, **ends_before})
+    refused = client.post(
+        edit, {**data, "end_date": "04/03/2030", "end_time": "08:00", "lock_version": 1}
+    )
     assert refused.status_code == 200
     assert _actions() == ["workshop.created", "workshop.updated"]
 

@@ -116,13 +116,14 @@ def test_the_full_lifecycle_invitations_reply_attendance_minutes_and_task(
     assert replies == {expert_user.pk: "accepted", officer.pk: "declined"}
 
     # Attendance waits until the workshop has started.
-    manager.post(reverse("events:attendance", args=[workshop.pk]), {"attended": [expert_user.pk]})
+    present = workshop.invitations.get(user=expert_user).pk
+    manager.post(reverse("events:attendance", args=[workshop.pk]), {"attended": [present]})
     workshop.refresh_from_db()
     assert workshop.status == "invitations_sent"
     Workshop.objects.filter(pk=workshop.pk).update(
         starts_at=timezone.now() - timedelta(hours=4), ends_at=timezone.now() - timedelta(hours=1)
     )
-    manager.post(reverse("events:attendance", args=[workshop.pk]), {"attended": [expert_user.pk]})
+    manager.post(reverse("events:attendance", args=[workshop.pk]), {"attended": [present]})
     workshop.refresh_from_db()
     assert workshop.status == "held"
     assert Invitation.objects.get(user=expert_user).attended is True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import calendar as month_calendar
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from thamvan.events.access import (
 )
 from thamvan.events.forms import (
     ConclusionTaskForm,
+    GuestForm,
     InviteForm,
     MinutesForm,
     ReplyForm,
@@ -50,6 +52,8 @@ from thamvan.events.services import (
     workshop_save,
     workshop_send_invitations,
 )
+from thamvan.notifications import outbox
+from thamvan.notifications.models import OutgoingEmail
 from thamvan.organizations.models import Organization
 from thamvan.programme.models import Task
 from thamvan.search.normalize import slugify_vi
@@ -149,36 +153,50 @@ def workshop_calendar(request: AuthedRequest) -> TemplateResponse:
     )
 
 
+@dataclass(frozen=True)
+class InviteeRow:
+    invitation: Invitation
+    # The newest invitation e-mail of a guest; None for people with an account.
+    email: OutgoingEmail | None
+
+
+def detail_context(
+    request: AuthedRequest, workshop: Workshop, guest_form: GuestForm | None = None
+) -> dict[str, Any]:
+    """The workshop page; the guest form's view renders it again with its errors."""
+    manage = can_manage_workshops(request.user)
+    own = Invitation.objects.filter(workshop=workshop, user=request.user).first()
+    invitations = list(workshop.invitations.in_list_order().select_related("user"))
+    rows: list[InviteeRow] = []
+    if manage or request.user.has_role("leadership"):
+        # The fate of each guest's e-mail, in one query for the whole list.
+        emails = outbox.latest_for(Invitation, [i.pk for i in invitations if i.is_guest])
+        rows = [InviteeRow(i, emails.get(i.pk)) for i in invitations]
+    return {
+        "workshop": workshop,
+        "can_manage": manage,
+        "own_invitation": own,
+        "reply_form": ReplyForm() if own else None,
+        "invitees": rows,
+        "reply_counts": {
+            reply: sum(1 for i in invitations if i.reply == reply)
+            for reply in Invitation.Reply.values
+        },
+        "dossiers": workshop.dossiers.filter(
+            pk__in=Dossier.objects.visible_to(request.user).values("pk")
+        ),
+        "tasks": workshop.tasks.filter(pk__in=Task.objects.visible_to(request.user).values("pk")),
+        "conclusions": workshop.conclusions.select_related("task"),
+        "invite_form": InviteForm() if manage else None,
+        "guest_form": (guest_form or GuestForm()) if manage else None,
+        "is_past": workshop.starts_at <= timezone.now(),
+    }
+
+
 @login_required
 def workshop_detail(request: AuthedRequest, pk: int) -> TemplateResponse:
     workshop = get_workshop_for_user(request.user, pk)
-    manage = can_manage_workshops(request.user)
-    own = Invitation.objects.filter(workshop=workshop, user=request.user).first()
-    invitations = workshop.invitations.select_related("user")
-    return TemplateResponse(
-        request,
-        "events/detail.html",
-        {
-            "workshop": workshop,
-            "can_manage": manage,
-            "own_invitation": own,
-            "reply_form": ReplyForm() if own else None,
-            "invitations": invitations if manage or request.user.has_role("leadership") else [],
-            "reply_counts": {
-                reply: sum(1 for i in invitations if i.reply == reply)
-                for reply in Invitation.Reply.values
-            },
-            "dossiers": workshop.dossiers.filter(
-                pk__in=Dossier.objects.visible_to(request.user).values("pk")
-            ),
-            "tasks": workshop.tasks.filter(
-                pk__in=Task.objects.visible_to(request.user).values("pk")
-            ),
-            "conclusions": workshop.conclusions.select_related("task"),
-            "invite_form": InviteForm() if manage else None,
-            "is_past": workshop.starts_at <= timezone.now(),
-        },
-    )
+    return TemplateResponse(request, "events/detail.html", detail_context(request, workshop))
 
 
 @login_required
@@ -216,7 +234,10 @@ def _workshop_form(request: AuthedRequest, workshop: Workshop | None) -> HttpRes
     return TemplateResponse(request, "events/form.html", {"form": form, "workshop": workshop})
 
 
-def _run(request: AuthedRequest, workshop: Workshop, action: Any, success: str) -> HttpResponse:
+def run_action(
+    request: AuthedRequest, workshop: Workshop, action: Any, success: str
+) -> HttpResponse:
+    """Do the service call; its refusal becomes an error message on the workshop page."""
     try:
         action()
     except WorkshopError as error:
@@ -235,7 +256,7 @@ def workshop_invite_view(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose at least one person to invite."))
         return redirect(workshop)
     users = form.cleaned_data["users"]
-    return _run(
+    return run_action(
         request,
         workshop,
         lambda: workshop_invite(actor=request.user, workshop=workshop, users=users),
@@ -247,7 +268,7 @@ def workshop_invite_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def workshop_send(request: AuthedRequest, pk: int) -> HttpResponse:
     workshop = get_workshop_for_update(request.user, pk)
-    return _run(
+    return run_action(
         request,
         workshop,
         lambda: workshop_send_invitations(actor=request.user, workshop=workshop),
@@ -259,7 +280,7 @@ def workshop_send(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def workshop_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
     workshop = get_workshop_for_update(request.user, pk)
-    return _run(
+    return run_action(
         request,
         workshop,
         lambda: workshop_cancel(actor=request.user, workshop=workshop),
@@ -271,12 +292,13 @@ def workshop_cancel_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def workshop_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     workshop = get_workshop_for_update(request.user, pk)
+    # Invitation ids: guests have no account to name them by.
     ids = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
-    return _run(
+    return run_action(
         request,
         workshop,
         lambda: workshop_record_attendance(
-            actor=request.user, workshop=workshop, attended_user_ids=ids
+            actor=request.user, workshop=workshop, attended_invitation_ids=ids
         ),
         _("Attendance was recorded."),
     )
@@ -291,7 +313,7 @@ def invitation_reply_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose whether you will attend."))
         return redirect(workshop)
-    return _run(
+    return run_action(
         request,
         workshop,
         lambda: invitation_reply(
@@ -350,7 +372,7 @@ def conclusion_task(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
-def _ics_response(text: str, filename: str) -> HttpResponse:
+def ics_response(text: str, filename: str) -> HttpResponse:
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -367,7 +389,7 @@ def workshop_ics(request: AuthedRequest, pk: int) -> HttpResponse:
         data={"what": "workshop", "format": "ics"},
         request=request,
     )
-    return _ics_response(text, f"{slugify_vi(workshop.topic)[:60] or 'hoi-thao'}.ics")
+    return ics_response(text, f"{slugify_vi(workshop.topic)[:60] or 'hoi-thao'}.ics")
 
 
 @login_required
@@ -384,4 +406,4 @@ def my_calendar_ics(request: AuthedRequest) -> HttpResponse:
         data={"what": "my_workshops", "format": "ics", "count": len(workshops)},
         request=request,
     )
-    return _ics_response(text, "lich-hoi-thao.ics")
+    return ics_response(text, "lich-hoi-thao.ics")
