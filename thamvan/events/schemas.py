@@ -4,10 +4,12 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from ninja import Field, Schema
+from pydantic import model_validator
 
 from config.api_common import MAX_ID, Text
 from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.events.models import Invitation, Workshop
+from thamvan.notifications.models import OutgoingEmail
 
 # Ids and days outside what the database columns hold answer 422, not 500.
 
@@ -15,6 +17,9 @@ from thamvan.events.models import Invitation, Workshop
 WorkshopKind = StrEnum("WorkshopKind", [(v, v) for v in Workshop.Kind.values])  # type: ignore[misc]
 WorkshopStatus = StrEnum("WorkshopStatus", [(v, v) for v in Workshop.Status.values])  # type: ignore[misc]
 WorkshopReply = StrEnum("WorkshopReply", [(v, v) for v in Invitation.Reply.values])  # type: ignore[misc]
+WorkshopEmailStatus = StrEnum(  # type: ignore[misc]
+    "WorkshopEmailStatus", [(v, v) for v in OutgoingEmail.Status.values]
+)
 
 
 class WorkshopWhen(StrEnum):
@@ -65,3 +70,54 @@ class WorkshopOut(Schema):
     def resolve_own_reply(obj: Workshop) -> str | None:
         # Set by the router from one query over the page: the user's own invitations.
         return getattr(obj, "own_reply", None)
+
+
+class WorkshopInvitationOut(Schema):
+    id: int
+    is_guest: bool = Field(..., description="Invited without an account, by name and e-mail.")
+    user_id: int | None = Field(..., description="The invitee's account; null for a guest.")
+    name: str
+    guest_email: str = Field(..., description="A guest's address; empty for an account.")
+    guest_organization: str
+    guest_position: str
+    reply: WorkshopReply
+    reply_note: str
+    replied_at: datetime | None
+    attended: bool | None
+    email_status: WorkshopEmailStatus | None = Field(
+        ...,
+        description="A guest's newest invitation e-mail: queued, sending, sent, retrying or "
+        "failed; null before the invitations are sent and for an account.",
+    )
+
+    @staticmethod
+    def resolve_name(obj: Invitation) -> str:
+        return obj.invitee_name
+
+    @staticmethod
+    def resolve_email_status(obj: Invitation) -> str | None:
+        # Set by the router from one query over the list (outbox.latest_for).
+        return getattr(obj, "email_status", None)
+
+
+class WorkshopInviteIn(Schema):
+    """People with an account by id, or one guest by name and e-mail address."""
+
+    user_ids: list[int] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Active users with a membership; those already invited are skipped.",
+    )
+    name: Text = Field("", max_length=150, description="A guest's full name.")
+    email: Text = Field("", max_length=254, description="A guest's e-mail address.")
+    organization: Text = Field("", max_length=255, description="A guest's organisation.")
+    position: Text = Field("", max_length=150, description="A guest's position.")
+
+    @model_validator(mode="after")
+    def users_or_one_guest(self) -> WorkshopInviteIn:
+        guest = bool(self.name or self.email or self.organization or self.position)
+        if bool(self.user_ids) == guest:
+            raise ValueError("Give either user_ids or a guest's name and email, not both.")
+        if any(not 1 <= pk <= MAX_ID for pk in self.user_ids):
+            raise ValueError(f"User ids are whole numbers from 1 to {MAX_ID}.")
+        return self
