@@ -89,6 +89,7 @@ def _pages() -> list[str]:
         reverse("programme:directive_detail", args=[_first_pk(Directive)]),
         reverse("events:list"),
         reverse("events:calendar"),
+        reverse("events:create"),
         reverse("research:list"),
         reverse("dashboard:index"),
         reverse("search:search") + "?q=quy+ho%E1%BA%A1ch",
@@ -101,6 +102,9 @@ def _pages() -> list[str]:
     ]
     if Workshop.objects.exists():
         pages.append(reverse("events:detail", args=[_first_pk(Workshop)]))
+        # One whose invitations are out: invitees and guests, the invitation forms.
+        sent = _first_pk(Workshop, status=Workshop.Status.INVITATIONS_SENT)
+        pages.append(reverse("events:detail", args=[sent]))
     if ResearchTopic.objects.exists():
         pages.append(reverse("research:detail", args=[_first_pk(ResearchTopic)]))
     for state in (State.DRAFT, State.SENT, State.IN_REVIEW, State.SYNTHESIZING, State.CLOSED):
@@ -154,6 +158,16 @@ def _invitation_links() -> tuple[str, str]:
     )
 
 
+def _guest_reply_page() -> str:
+    """The page a workshop guest opens without an account, through a fresh personal link."""
+    from thamvan.events.models import Invitation
+    from thamvan.events.services import guest_link_issue
+
+    guest = Invitation.objects.guests().filter(workshop__status="invitations_sent").first()
+    assert guest is not None
+    return reverse("events:guest", args=[guest_link_issue(guest)])
+
+
 def _violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -205,6 +219,7 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
                 reverse("accounts:login"),
                 reverse("accounts:password_reset"),
                 reverse("accounts:password_reset_done"),
+                _guest_reply_page(),
                 "/no-such-page/",
                 invitation_link,
                 replaced_link,
@@ -250,4 +265,4 @@ def test_every_main_page_has_no_wcag_a_or_aa_violation_for_any_persona(
     assert report == {}, summary
     # Each signed-in persona reached most of the main pages; the visitor, the public ones.
     assert min(n for email, n in checked.items() if email != "None") >= 25, checked
-    assert checked["None"] == 6, checked
+    assert checked["None"] == 7, checked
