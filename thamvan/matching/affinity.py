@@ -99,6 +99,35 @@ def _blend(coverage: float | None, cosine: float | None, weight: float) -> float
     return round(min(1.0, max(0.0, value)), 4)
 
 
+def text_similarities(
+    text: str, experts: Sequence[Profile], *, tokenize: Tokenizer | None = None
+) -> dict[int, float] | None:
+    """TF-IDF cosine of ``text`` with every expert sharing a token, keyed by the expert's
+    position; None when the text has no token."""
+    return TfidfIndex(experts, tokenize or default_tokenizer()).query(text)
+
+
+def blend_scores(
+    specialties: Sequence[str],
+    experts: Sequence[Profile],
+    similarities: dict[int, float] | None,
+    *,
+    specialty_weight: float = 0.5,
+) -> list[float]:
+    """Scores from specialty coverage and the text similarities (``text_similarities``),
+    in the experts' order."""
+    if not 0.0 <= specialty_weight <= 1.0:
+        raise ValueError("specialty_weight must be between 0 and 1")
+    return [
+        _blend(
+            _coverage(specialties, expert.specialties),
+            None if similarities is None else similarities.get(i, 0.0),
+            specialty_weight,
+        )
+        for i, expert in enumerate(experts)
+    ]
+
+
 def affinity_scores(
     request: Profile,
     experts: Sequence[Profile],
@@ -108,19 +137,14 @@ def affinity_scores(
     index: TfidfIndex | None = None,
 ) -> list[float]:
     """Scores of one request against every expert, in the experts' order."""
-    if not 0.0 <= specialty_weight <= 1.0:
-        raise ValueError("specialty_weight must be between 0 and 1")
     if index is None:
         index = TfidfIndex(experts, tokenize or default_tokenizer())
-    sims = index.query(request.text)
-    return [
-        _blend(
-            _coverage(request.specialties, expert.specialties),
-            None if sims is None else sims.get(i, 0.0),
-            specialty_weight,
-        )
-        for i, expert in enumerate(experts)
-    ]
+    return blend_scores(
+        request.specialties,
+        experts,
+        index.query(request.text),
+        specialty_weight=specialty_weight,
+    )
 
 
 def affinity_table(

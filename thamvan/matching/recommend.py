@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,14 @@ class RankedExpert:
     organization: str | None
     open_panels: int
     suggested: bool
-    reason: Reason
+    # What the reason is phrased from, on first use: a registry ranks thousands.
+    capacity: int = field(default=0, repr=False)
+    required: tuple[str, ...] = field(default=(), repr=False)
+    needs_senior: bool = field(default=False, repr=False)
+
+    @cached_property
+    def reason(self) -> Reason:
+        return _eligible_reason(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,25 +133,25 @@ def _exclusions(expert: Expert, conflict: str | None) -> tuple[Reason, ...]:
     return tuple(out)
 
 
-def _eligible_reason(
-    expert: Expert, score: float, covers: tuple[str, ...], required: tuple[str, ...], senior: bool
-) -> Reason:
+def _eligible_reason(row: RankedExpert) -> Reason:
     parts: list[str] = []
-    if required:
-        parts.append("covers " + ", ".join(covers) if covers else "covers no required specialty")
-    if senior and expert.senior:
+    if row.required:
+        parts.append(
+            "covers " + ", ".join(row.covers) if row.covers else "covers no required specialty"
+        )
+    if row.needs_senior and row.senior:
         parts.append("senior")
-    parts.append(f"affinity {score:.2f}")
-    parts.append(_open_panels_phrase(expert.open_panels))
+    parts.append(f"affinity {row.score:.2f}")
+    parts.append(_open_panels_phrase(row.open_panels))
     return Reason(
         "eligible",
         "; ".join(parts),
         {
-            "covers": list(covers),
-            "affinity": score,
-            "senior": expert.senior,
-            "open_panels": expert.open_panels,
-            "capacity": expert.capacity,
+            "covers": list(row.covers),
+            "affinity": row.score,
+            "senior": row.senior,
+            "open_panels": row.open_panels,
+            "capacity": row.capacity,
         },
     )
 
@@ -293,9 +301,9 @@ def recommend(instance: Instance, request_id: str, *, limit: int | None = None) 
             organization=instance.experts[e].organization,
             open_panels=instance.experts[e].open_panels,
             suggested=e in in_panel,
-            reason=_eligible_reason(
-                instance.experts[e], score, covers, required, request.needs_senior
-            ),
+            capacity=instance.experts[e].capacity,
+            required=required,
+            needs_senior=request.needs_senior,
         )
         for i, (_, e, covers, score) in enumerate(shown)
     )

@@ -8,13 +8,19 @@ the structured reasons into translated sentences for the secretariat.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.core.cache import cache
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -34,7 +40,7 @@ from thamvan.experts.models import (
     UnavailablePeriod,
     senior_ranks,
 )
-from thamvan.matching.affinity import Profile, affinity_scores
+from thamvan.matching.affinity import Profile, blend_scores, text_similarities
 from thamvan.matching.instance import Instance, parse_instance
 from thamvan.matching.recommend import Reason, recommend
 
@@ -79,25 +85,74 @@ class Assessment:
         return not self.conflicts and not self.invited
 
 
+def _not_assessed() -> Assessment:
+    raise RuntimeError("a candidate row needs its assessment")
+
+
 @dataclass
 class RankedRow:
+    """An eligible candidate. Its rules are assessed on first use: a page shows 25 of
+    thousands of candidates."""
+
     expert: Expert
     rank: int
     score: float
     covers: list[str]
     suggested: bool
-    reason: str
-    warnings: list[Finding] = field(default_factory=list)
+    senior: bool = False
+    open_panels: int = 0
+    assess: Callable[[], Assessment] = field(default=_not_assessed, repr=False, compare=False)
+
+    @property
+    def reason(self) -> str:
+        parts = []
+        if self.covers:
+            parts.append(_("covers %(specialties)s") % {"specialties": ", ".join(self.covers)})
+        if self.senior:
+            parts.append(_("senior"))
+        # Localised here: "%.2f" inside a message would print "0.71", not "0,71".
+        parts.append(_("affinity %(score)s") % {"score": number_format(self.score, 2)})
+        parts.append(_open_panels_words(self.open_panels))
+        return "; ".join(parts)
+
+    @cached_property
+    def warnings(self) -> list[Finding]:
+        return self.assess().warnings
 
 
 @dataclass
 class ExcludedRow:
+    """A candidate left out of the ranking, with the solver's reasons; assessed on first
+    use like ``RankedRow``."""
+
     expert: Expert
-    reasons: list[str]
-    # Left out of the ranking by a soft rule (away, at capacity): selectable with a reason.
-    selectable: bool = False
-    conflicts: list[str] = field(default_factory=list)
-    warnings: list[Finding] = field(default_factory=list)
+    excluded_because: tuple[Reason, ...] = ()
+    open_panels: int = 0
+    seats: int = 0
+    assess: Callable[[], Assessment] = field(default=_not_assessed, repr=False, compare=False)
+
+    @cached_property
+    def assessment(self) -> Assessment:
+        return self.assess()
+
+    @property
+    def reasons(self) -> list[str]:
+        if self.assessment.selectable:
+            return [*self.assessment.conflicts, *(f.message for f in self.assessment.warnings)]
+        return [_excluded_words(r) for r in self.excluded_because]
+
+    @property
+    def selectable(self) -> bool:
+        """Left out by a soft rule only (away, at capacity): selectable with a reason."""
+        return self.assessment.selectable and self.seats > 0
+
+    @property
+    def conflicts(self) -> list[str]:
+        return self.assessment.conflicts
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return self.assessment.warnings
 
 
 @dataclass
@@ -115,6 +170,10 @@ class PanelRecommendation:
 @dataclass
 class _Pool:
     experts: list[Expert]
+    # The experts asked for (None: every active one), as ``_gather`` was called.
+    scope: list[int] | None
+    # Each expert's specialty slugs (the pool's and the seated ones').
+    specialties: dict[int, tuple[str, ...]]
     conflicts: dict[int, list[str]]
     away: dict[int, str]
     invited: dict[int, str]
@@ -131,8 +190,13 @@ class _Pool:
     def unavailable(self) -> dict[int, str]:
         return {**self.away, **self.invited}
 
+    def employer_key(self, expert: Expert) -> str:
+        found = self.employers.get(expert.pk)
+        return found[0] if found is not None else f"expert-{expert.pk}"
+
     def employer(self, expert: Expert) -> tuple[str, str]:
-        return self.employers.get(expert.pk, (f"expert-{expert.pk}", expert.titled_name))
+        found = self.employers.get(expert.pk)
+        return found if found is not None else (f"expert-{expert.pk}", expert.titled_name)
 
 
 def _organization_conflicts(consultation: Consultation) -> dict[int, str]:
@@ -275,15 +339,29 @@ def _conflicts(
 def _employers(expert_ids: list[int] | None) -> dict[int, tuple[str, str]]:
     """The organisation employing each expert today: the current affiliation that began
     last (DESIGN §4 counts employers, not the association the expert belongs to)."""
-    affiliations = Affiliation.objects.current().select_related("organization")
+    affiliations = Affiliation.objects.current()
     if expert_ids is not None:
         affiliations = affiliations.filter(expert_id__in=expert_ids)
     employers: dict[int, tuple[str, str]] = {}
-    for affiliation in affiliations.order_by("expert_id", "-start_date", "-pk"):
-        employers.setdefault(
-            affiliation.expert_id, (str(affiliation.organization_id), affiliation.organization.name)
-        )
+    for expert_id, organization_id, name in affiliations.order_by(
+        "expert_id", "-start_date", "-pk"
+    ).values_list("expert_id", "organization_id", "organization__name"):
+        employers.setdefault(expert_id, (str(organization_id), name))
     return employers
+
+
+# What matching and the candidate rows read of an expert: the long texts are read only
+# when the text similarities are computed (``_similarities``).
+POOL_FIELDS = (
+    "user",
+    "full_name",
+    "academic_rank",
+    "degree",
+    "email",
+    "max_concurrent_consultations",
+    "is_active",
+    "sort_key",
+)
 
 
 def _gather(consultation: Consultation, expert_ids: list[int] | None = None) -> _Pool:
@@ -296,9 +374,7 @@ def _gather(consultation: Consultation, expert_ids: list[int] | None = None) -> 
         for i in invitations
         if i.state in (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
     }
-    loaded = Expert.objects.select_related("user", "home_organization").prefetch_related(
-        Prefetch("expert_specialties", queryset=ExpertSpecialty.objects.select_related("specialty"))
-    )
+    loaded = Expert.objects.only(*POOL_FIELDS)
     ids: list[int] | None
     if expert_ids is None:
         experts = list(loaded.active().order_by("pk"))
@@ -340,15 +416,23 @@ def _gather(consultation: Consultation, expert_ids: list[int] | None = None) -> 
     open_panels = dict(
         open_panels_qs.values("expert_id").annotate(n=Count("pk")).values_list("expert_id", "n")
     )
-    names = {
-        link.specialty.slug: link.specialty.name
-        for expert in [*experts, *seated]
-        for link in expert.expert_specialties.all()
-    }
+    # Plain rows, not model instances: a registry holds thousands of experts.
+    links = ExpertSpecialty.objects.all()
+    if ids is not None:
+        links = links.filter(expert_id__in=ids)
+    specialties: dict[int, list[str]] = {}
+    names: dict[str, str] = {}
+    for expert_id, slug, name in links.order_by("expert_id", "-is_primary", "pk").values_list(
+        "expert_id", "specialty__slug", "specialty__name"
+    ):
+        specialties.setdefault(expert_id, []).append(slug)
+        names[slug] = name
     for specialty in consultation.required_specialties.all():
         names[specialty.slug] = specialty.name
     return _Pool(
         experts=experts,
+        scope=expert_ids,
+        specialties={pk: tuple(slugs) for pk, slugs in specialties.items()},
         conflicts=_conflicts(consultation, experts, expert_ids),
         away=away,
         invited=invited,
@@ -367,10 +451,6 @@ def _seats(consultation: Consultation) -> int:
 
 
 # --- Hard and soft rules ----------------------------------------------------------------
-
-
-def _slugs(expert: Expert) -> set[str]:
-    return {link.specialty.slug for link in expert.expert_specialties.all()}
 
 
 def _assess(
@@ -417,7 +497,7 @@ def _assess(
 
 
 def _seated_organizations(pool: _Pool) -> Counter[str]:
-    return Counter(pool.employer(expert)[0] for expert in pool.seated)
+    return Counter(pool.employer_key(expert) for expert in pool.seated)
 
 
 def assess_picks(
@@ -435,10 +515,10 @@ def assess_picks(
         assessments.append(
             _assess(consultation, pool, expert, organizations, suggested=picked.pk in suggested)
         )
-        organizations[pool.employer(expert)[0]] += 1
+        organizations[pool.employer_key(expert)] += 1
     panel = [*pool.seated, *(by_pk.get(e.pk, e) for e in experts)]
     if len(panel) >= consultation.panel_size:
-        held = set().union(*(_slugs(e) for e in panel))
+        held = {slug for e in panel for slug in pool.specialties.get(e.pk, ())}
         missing = [
             pool.specialty_names.get(slug, slug)
             for slug in sorted(consultation.required_specialties.values_list("slug", flat=True))
@@ -460,33 +540,77 @@ def assess_picks(
     return assessments
 
 
+# Long enough to serve a panel's forming; the key changes with any text it depends on.
+SIMILARITIES_CACHE_SECONDS = 24 * 3600
+
+
+def _similarities(
+    request_text: str, pool: _Pool, expert_ids: list[int] | None
+) -> dict[int, float] | None:
+    """The text similarity of the request with each pooled expert, by expert id (None when
+    the request has no word). Tokenising every profile is most of a recommendation's time
+    and its result changes only with the texts, so it is cached under a digest of them."""
+    rows = Expert.objects.all() if expert_ids is not None else Expert.objects.active()
+    if expert_ids is not None:
+        rows = rows.filter(pk__in=expert_ids)
+    pooled = {e.pk for e in pool.experts}
+    texts = [
+        (pk, "\n".join(parts))
+        for pk, *parts in rows.order_by("pk").values_list(
+            "pk", "keywords", "biography", "publications"
+        )
+        if pk in pooled
+    ]
+    document = "\x00".join(f"{pk}\x00{text}" for pk, text in texts)
+    digest = hashlib.sha256(f"{request_text}\x00{document}".encode()).hexdigest()
+    key = f"matching:similarities:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0]  # type: ignore[no-any-return]
+    profiles = [Profile(str(pk), text) for pk, text in texts]
+    similarities = text_similarities(request_text, profiles)
+    by_expert = (
+        None
+        if similarities is None
+        else {int(profiles[i].id): value for i, value in similarities.items()}
+    )
+    cache.set(key, (by_expert,), SIMILARITIES_CACHE_SECONDS)
+    return by_expert
+
+
 def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Instance:
     """The matching instance of one consultation, in the documented JSON format."""
     pool = pool or _gather(consultation)
     required = sorted(consultation.required_specialties.values_list("slug", flat=True))
     dossier = consultation.dossier
-    request_profile = Profile(REQUEST_ID, f"{dossier.name}\n{dossier.description}", tuple(required))
     profiles = [
-        Profile(
-            str(e.pk),
-            "\n".join((e.keywords, e.biography, e.publications)),
-            tuple(link.specialty.slug for link in e.expert_specialties.all()),
-        )
-        for e in pool.experts
+        Profile(str(e.pk), specialties=pool.specialties.get(e.pk, ())) for e in pool.experts
     ]
-    scores = affinity_scores(request_profile, profiles) if profiles else []
+    scores: list[float] = []
+    if profiles:
+        similarities = _similarities(f"{dossier.name}\n{dossier.description}", pool, pool.scope)
+        scores = blend_scores(
+            required,
+            profiles,
+            None
+            if similarities is None
+            else {i: similarities.get(e.pk, 0.0) for i, e in enumerate(pool.experts)},
+        )
     pooled = {expert.pk for expert in pool.experts}
+    # Read once: the loop below runs over the whole registry.
+    unavailable = pool.unavailable
+    seniors = set(senior_ranks())
     data: dict[str, Any] = {
         "experts": [
             {
                 "id": str(e.pk),
-                "organization": pool.employer(e)[0],
-                "senior": e.is_senior,
+                "organization": pool.employer_key(e),
+                "senior": e.academic_rank in seniors,
                 "capacity": max(0, e.max_concurrent_consultations - pool.open_panels.get(e.pk, 0)),
                 "open_panels": pool.open_panels.get(e.pk, 0),
                 "specialties": list(profiles[i].specialties),
-                "available": e.pk not in pool.unavailable,
-                "unavailable_reason": pool.unavailable.get(e.pk, ""),
+                "available": e.pk not in unavailable,
+                "unavailable_reason": unavailable.get(e.pk, ""),
             }
             for i, e in enumerate(pool.experts)
         ],
@@ -551,8 +675,29 @@ WARNING_WORDS = {
 }
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Ranking a registry of thousands allocates some 100,000 short-lived objects, and
+    Python's cyclic collector would walk every object of the process several times
+    meanwhile (a third of the time). Reference counting still frees them all; the
+    collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def recommend_panel(consultation: Consultation, *, limit: int | None = 50) -> PanelRecommendation:
-    """Ranked experts with reasons, the excluded ones with theirs, and warnings, translated."""
+    """Ranked experts with reasons, the excluded ones with theirs, and warnings, translated.
+    Every expert is ranked at once; the rules of each row are assessed when it is read."""
+    with _collector_paused():
+        return _recommend_panel(consultation, limit)
+
+
+def _recommend_panel(consultation: Consultation, limit: int | None) -> PanelRecommendation:
     seats = _seats(consultation)
     pool = _gather(consultation)
     if not pool.experts:
@@ -560,48 +705,35 @@ def recommend_panel(consultation: Consultation, *, limit: int | None = 50) -> Pa
     instance = build_instance(consultation, pool)
     result = recommend(instance, REQUEST_ID, limit=limit)
     by_id = {str(e.pk): e for e in pool.experts}
-    ranked = []
-    for row in result.ranked:
-        covers = [pool.specialty_names.get(slug, slug) for slug in row.covers]
-        parts = []
-        if covers:
-            parts.append(_("covers %(specialties)s") % {"specialties": ", ".join(covers)})
-        if row.senior:
-            parts.append(_("senior"))
-        # Localised here: "%.2f" inside a message would print "0.71", not "0,71".
-        parts.append(_("affinity %(score)s") % {"score": number_format(row.score, 2)})
-        parts.append(_open_panels_words(row.open_panels))
-        ranked.append(
-            RankedRow(
-                expert=by_id[row.expert],
-                rank=row.rank,
-                score=row.score,
-                covers=covers,
-                suggested=row.suggested and seats > 0,
-                reason="; ".join(parts),
-            )
-        )
     organizations = _seated_organizations(pool)
 
-    def assess(expert: Expert) -> Assessment:
-        return _assess(consultation, pool, expert, organizations)
+    def assessor(expert: Expert) -> Callable[[], Assessment]:
+        return lambda: _assess(consultation, pool, expert, organizations)
 
-    for ranked_row in ranked:
-        ranked_row.warnings = assess(ranked_row.expert).warnings
-    excluded = []
-    for x in result.excluded:
-        expert = by_id[x.expert]
-        assessment = assess(expert)
-        excluded.append(
-            ExcludedRow(
+    ranked = []
+    for row in result.ranked:
+        expert = by_id[row.expert]
+        ranked.append(
+            RankedRow(
                 expert=expert,
-                reasons=[*assessment.conflicts, *(f.message for f in assessment.warnings)]
-                if assessment.selectable
-                else [_excluded_words(r) for r in x.reasons],
-                selectable=assessment.selectable and seats > 0,
-                conflicts=assessment.conflicts,
-                warnings=assessment.warnings,
+                rank=row.rank,
+                score=row.score,
+                covers=[pool.specialty_names.get(slug, slug) for slug in row.covers],
+                suggested=row.suggested and seats > 0,
+                senior=row.senior,
+                open_panels=row.open_panels,
+                assess=assessor(expert),
             )
         )
+    excluded = [
+        ExcludedRow(
+            expert=by_id[x.expert],
+            excluded_because=x.reasons,
+            open_panels=pool.open_panels.get(by_id[x.expert].pk, 0),
+            seats=seats,
+            assess=assessor(by_id[x.expert]),
+        )
+        for x in result.excluded
+    ]
     warnings = [_(WARNING_WORDS.get(w.code, w.message)) for w in result.warnings] if seats else []
     return PanelRecommendation(ranked=ranked, excluded=excluded, warnings=warnings, seats=seats)

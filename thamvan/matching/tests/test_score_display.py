@@ -40,7 +40,7 @@ def test_the_cell_shows_the_level_the_reasons_and_the_number_with_a_decimal_comm
         score=0.29,
         covers=["Giao thông"],
         suggested=True,
-        reason="covers Giao thông; senior; affinity 0,29; no open panels",
+        senior=True,
     )
     with translation.override("en"):
         html = Template("{% load match_scores %}{% match_score row %}").render(
