@@ -453,6 +453,11 @@ def _seats(consultation: Consultation) -> int:
 # --- Hard and soft rules ----------------------------------------------------------------
 
 
+def is_reachable(expert: Expert) -> bool:
+    """Whether an invitation can reach the expert: by e-mail, or through their account."""
+    return bool(expert.email) or expert.user_id is not None
+
+
 def _assess(
     consultation: Consultation,
     pool: _Pool,
@@ -474,6 +479,12 @@ def _assess(
         warnings.append(Finding("outside_recommendation", _("not in the suggested panel")))
     if expert.pk in pool.away:
         warnings.append(Finding("unavailable", pool.away[expert.pk]))
+    if not is_reachable(expert):
+        warnings.append(
+            Finding(
+                "no_email", _("no email address or account: the invitation cannot be delivered")
+            )
+        )
     load = pool.open_panels.get(expert.pk, 0)
     if load >= expert.max_concurrent_consultations:
         warnings.append(
