@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 from django.db.models import BLANK_CHOICE_DASH
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from thamvan.consultations.models import (
     DISCUSSION_MESSAGE_MAX_LENGTH,
@@ -21,7 +22,9 @@ from thamvan.core.locking import EditConflict, OptimisticLockForm, show_conflict
 from thamvan.core.widgets import PickerSelect
 from thamvan.documents.decree30 import is_plain_number
 from thamvan.dossiers.models import Document, DossierVersion
+from thamvan.experts.forms import YES_NO, ExpertFilterForm
 from thamvan.experts.models import Expert, Specialty
+from thamvan.matching.candidates import CandidateFilters, CandidateSort
 from thamvan.organizations.models import Organization
 
 
@@ -39,6 +42,60 @@ class ConsultationFilterForm(forms.Form):
     )
     start = DateField(label=_("Sent from"), required=False)
     end = DateField(label=_("Sent until"), required=False)
+
+
+# The registry's filters that make sense for candidates (all of them are active).
+REGISTRY_FILTERS = ("q", "specialty", "rank", "degree", "organization")
+MAX_OPEN_PANELS_CHOICES = 3
+
+
+class CandidateFilterForm(ExpertFilterForm):
+    """The panel page's candidate filters: the registry's, the expert's open panels and
+    e-mail, and the order."""
+
+    open_panels = forms.TypedChoiceField(
+        label=_("Open panels"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("Any number")),
+            ("0", _("No open panel")),
+            *(
+                (
+                    str(n),
+                    ngettext_lazy("At most %(count)s panel", "At most %(count)s panels", "count")
+                    % {"count": n},
+                )
+                for n in range(1, MAX_OPEN_PANELS_CHOICES + 1)
+            ),
+        ],
+    )
+    has_email = forms.ChoiceField(label=_("Has an email"), required=False, choices=YES_NO)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            (CandidateSort.RANK, _("Recommendation")),
+            (CandidateSort.NAME, _("Name")),
+            (CandidateSort.OPEN_PANELS, _("Fewest open panels")),
+            (CandidateSort.ON_TIME, _("On-time share")),
+        ],
+    )
+
+    def candidate_filters(self) -> CandidateFilters:
+        """The filters as matching applies them; a malformed one is ignored."""
+        self.is_valid()
+        data = self.cleaned_data
+        experts = None
+        if any(data.get(name) for name in REGISTRY_FILTERS):
+            experts = frozenset(self.filter(Expert.objects.all()).values_list("pk", flat=True))
+        return CandidateFilters(
+            experts=experts,
+            max_open_panels=data.get("open_panels"),
+            has_email={"yes": True, "no": False}.get(data.get("has_email") or ""),
+            sort=CandidateSort(data.get("sort") or CandidateSort.RANK),
+        )
 
 
 class ConsultationForm(OptimisticLockForm):

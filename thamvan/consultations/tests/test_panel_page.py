@@ -12,10 +12,13 @@ from django.utils import translation
 from django.utils.translation import gettext
 from lxml import html
 
+from thamvan.accounts.models import Role
+from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.consultations.models import Invitation
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory, specialty
+from thamvan.organizations.models import Organization
 from thamvan.organizations.tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -185,9 +188,28 @@ def test_a_refused_choice_is_shown_again_on_the_same_filtered_page_still_ticked(
     assert not Invitation.objects.filter(consultation=consultation).exists()
 
 
+@pytest.fixture
+def other_secretariat(db: None) -> Any:
+    """The secretariat of another association, which this request was not sent to."""
+    other = OrganizationFactory.create(
+        name="Hội Kiến trúc sư Việt Nam", kind=Organization.Kind.ASSOCIATION
+    )
+    return MembershipFactory.create(
+        organization=other,
+        role=Role.SECRETARIAT,
+        user=UserFactory.create(email="other-secretariat@example.vn"),
+    ).user
+
+
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("secretariat", 200), ("officer", 403), ("expert_user", 404), ("outsider", 404)],
+    [
+        ("secretariat", 200),
+        ("officer", 403),
+        ("expert_user", 404),
+        ("other_secretariat", 404),
+        ("outsider", 404),
+    ],
 )
 def test_only_the_secretariat_opens_the_filtered_panel_page(
     request: pytest.FixtureRequest,
@@ -198,7 +220,19 @@ def test_only_the_secretariat_opens_the_filtered_panel_page(
     status: int,
 ) -> None:
     client = as_user(request.getfixturevalue(persona))
-    response = client.get(_url(consultation), {"q": "minh khoi", "page": "1"})
-    assert response.status_code == status
+    for query in (
+        {"q": "minh khoi", "page": "1"},
+        {"sort": "on_time", "has_email": "yes", "open_panels": "1"},
+    ):
+        response = client.get(_url(consultation), query)
+        assert response.status_code == status
+        if status != 200:
+            assert b"Minh Kh" not in response.content
+            assert b"data-history" not in response.content
+        else:
+            assert b"data-history" in response.content
+    # Nor may they invite anyone.
+    response = client.post(_url(consultation), {"expert": [registry["architect"].pk]})
+    assert response.status_code == (200 if status == 200 else status)
     if status != 200:
-        assert b"Minh Kh" not in response.content
+        assert not Invitation.objects.filter(consultation=consultation).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,32 +16,57 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from thamvan.consultations import access, lifecycle
-from thamvan.consultations.forms import DeclarationForm, ReasonForm
+from thamvan.consultations.forms import CandidateFilterForm, DeclarationForm, ReasonForm
 from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.services import panel as panel_services
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.pagination import paginate, query_without_page
-from thamvan.experts.forms import ExpertFilterForm
 from thamvan.experts.models import Expert
+from thamvan.matching.candidates import select_candidates
+from thamvan.matching.history import PanelHistory, panel_histories
 from thamvan.matching.services import ExcludedRow, PanelRecommendation, RankedRow, recommend_panel
 from thamvan.notifications import outbox
 
-# The registry's filters that make sense for candidates (all of them are active).
-CANDIDATE_FILTERS = ("q", "specialty", "rank", "degree", "organization")
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A candidate row as the page shows it: the expert's history, and after a refused
+    submit the tick and the reason as typed."""
+
+    row: RankedRow | ExcludedRow
+    history: PanelHistory | None
+    checked: bool
+    reason: str
 
 
 def _candidates_page(
-    request: AuthedRequest, recommendation: PanelRecommendation
-) -> tuple[Page[RankedRow | ExcludedRow], ExpertFilterForm]:
-    """One page of the ranked then the excluded candidates that match the filters."""
-    filters = ExpertFilterForm(request.GET)
-    rows: list[RankedRow | ExcludedRow] = [*recommendation.ranked, *recommendation.excluded]
-    if any(request.GET.get(name) for name in CANDIDATE_FILTERS):
-        matching = set(filters.filter(Expert.objects.all()).values_list("pk", flat=True))
-        rows = [row for row in rows if row.expert.pk in matching]
-    return paginate(request, rows), filters
+    request: AuthedRequest, consultation: Consultation, recommendation: PanelRecommendation
+) -> tuple[Page[RankedRow | ExcludedRow], list[_Candidate], CandidateFilterForm]:
+    """One page of the ranked then the excluded candidates the filters keep, sorted, with
+    the history of the page's experts."""
+    filters = CandidateFilterForm(request.GET)
+    ranked, excluded = select_candidates(recommendation, filters.candidate_filters(), consultation)
+    rows: list[RankedRow | ExcludedRow] = [*ranked, *excluded]
+    page = paginate(request, rows)
+    histories = panel_histories(
+        [row.expert.pk for row in page], viewer=request.user, exclude=consultation
+    )
+    chosen = set(request.POST.getlist("expert"))
+    candidates = [
+        _Candidate(
+            row=row,
+            history=histories.get(row.expert.pk),
+            # Before any submit the suggested panel is ticked.
+            checked=str(row.expert.pk) in chosen
+            if chosen
+            else isinstance(row, RankedRow) and row.suggested,
+            reason=request.POST.get(f"override_{row.expert.pk}", ""),
+        )
+        for row in page
+    ]
+    return page, candidates, filters
 
 
 def _invitations_with_delivery(
@@ -96,7 +123,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, pgettext("invitation", "The invitations were sent."))
             return redirect("consultations:panel", consultation.pk)
-    page, filters = _candidates_page(request, recommendation)
+    page, candidates, filters = _candidates_page(request, consultation, recommendation)
     template = "consultations/panel.html#candidates" if request.htmx else "consultations/panel.html"
     return TemplateResponse(
         request,
@@ -105,13 +132,12 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
             "consultation": consultation,
             "recommendation": recommendation,
             "page_obj": page,
-            "ranked": [row for row in page if isinstance(row, RankedRow)],
-            "excluded": [row for row in page if isinstance(row, ExcludedRow)],
+            "ranked": [c for c in candidates if isinstance(c.row, RankedRow)],
+            "excluded": [c for c in candidates if isinstance(c.row, ExcludedRow)],
             "filters": filters,
             "query_string": query_without_page(request),
             "invitations": _invitations_with_delivery(request, consultation),
             "errors": errors,
-            "chosen": set(request.POST.getlist("expert")),
             "can_invite": lifecycle.can("invite", request.user, consultation),
             "can_resend": lifecycle.can("resend_invitation", request.user, consultation),
             "can_revoke": lifecycle.can("revoke_invitation", request.user, consultation),
