@@ -99,7 +99,9 @@ from thamvan.documents.models import GeneratedDocument
 from thamvan.documents.services import CONTENT_TYPES, latest_documents
 from thamvan.dossiers.access import can_change_dossier, get_dossier_for_user
 from thamvan.experts.models import Expert, Specialty
-from thamvan.matching.services import ExcludedRow, RankedRow, recommend_panel
+from thamvan.matching.candidates import CandidateFilters, select_candidates
+from thamvan.matching.history import NO_HISTORY, PanelHistory, panel_histories
+from thamvan.matching.services import ExcludedRow, RankedRow, is_reachable, recommend_panel
 from thamvan.notifications import outbox
 from thamvan.organizations.models import Organization
 
@@ -883,9 +885,36 @@ def post_discussion(
 # --- Panel formation: candidates, invitations sent, resent and revoked ------------------
 
 
-def _candidate(row: RankedRow | ExcludedRow) -> dict[str, Any]:
+def _history(history: PanelHistory) -> dict[str, Any]:
+    last = history.last_panel
+    return {
+        "panels_served": history.served,
+        "opinions_submitted": history.submitted,
+        "on_time": history.on_time,
+        "on_time_share": history.on_time_share,
+        "median_days_to_submit": history.median_days,
+        "declined": history.declined,
+        "expired": history.expired,
+        "last_panel": None
+        if last is None
+        else {
+            "consultation_id": last.consultation_id if last.visible else None,
+            "title": last.title if last.visible else None,
+            "joined": last.joined,
+        },
+    }
+
+
+def _candidate(row: RankedRow | ExcludedRow, history: PanelHistory) -> dict[str, Any]:
     expert = row.expert
-    common = {"expert_id": expert.pk, "expert_name": expert.titled_name}
+    common = {
+        "expert_id": expert.pk,
+        "expert_name": expert.titled_name,
+        "open_panels": row.open_panels,
+        "has_email": is_reachable(expert),
+        "history": _history(history),
+        "warnings": [w.to_dict() for w in row.warnings],
+    }
     if isinstance(row, RankedRow):
         return common | {
             "rank": row.rank,
@@ -893,14 +922,34 @@ def _candidate(row: RankedRow | ExcludedRow) -> dict[str, Any]:
             "suggested": row.suggested,
             "selectable": True,
             "reason": row.reason,
-            "warnings": [w.to_dict() for w in row.warnings],
         }
     return common | {
         "selectable": row.selectable,
         "conflicts": row.conflicts,
         "excluded_because": row.reasons,
-        "warnings": [w.to_dict() for w in row.warnings],
     }
+
+
+def _candidate_filters(params: CandidateParams) -> CandidateFilters:
+    """The page's filters (``CandidateFilterForm``) from the API's parameters."""
+    experts = None
+    if params.q or params.specialty or params.organization or params.rank or params.degree:
+        registry = Expert.objects.search(params.q)
+        if params.specialty:
+            registry = registry.filter(specialties__slug=params.specialty)
+        if params.organization:
+            registry = registry.currently_at(params.organization)
+        if params.rank:
+            registry = registry.filter(academic_rank=params.rank)
+        if params.degree:
+            registry = registry.filter(degree=params.degree)
+        experts = frozenset(registry.values_list("pk", flat=True))
+    return CandidateFilters(
+        experts=experts,
+        max_open_panels=params.max_open_panels,
+        has_email=params.has_email,
+        sort=params.sort,
+    )
 
 
 def _inviting(request: HttpRequest, consultation_id: int, action: str) -> Consultation:
@@ -919,16 +968,31 @@ def list_candidates(
     request: HttpRequest, consultation_id: int, params: Query[CandidateParams]
 ) -> dict[str, Any]:
     """The panel recommendation, as the panel page shows it: the ranked experts with
-    their reasons and soft-rule warnings, then the excluded ones; a conflict of interest
-    makes an expert not selectable."""
+    their reasons and soft-rule warnings, then the excluded ones (a conflict of interest
+    makes an expert not selectable), filtered and sorted as on the page, each with their
+    history on earlier panels."""
     consultation = _inviting(request, consultation_id, "invite")
-    recommendation = recommend_panel(consultation, limit=params.limit)
+    recommendation = recommend_panel(consultation, limit=None)
+    ranked, excluded = select_candidates(recommendation, _candidate_filters(params), consultation)
+    shown = [*ranked[: params.limit], *excluded[: params.limit]]
+    histories = panel_histories(
+        [row.expert.pk for row in shown],
+        viewer=request.user,  # type: ignore[arg-type]
+        exclude=consultation,
+    )
     return {
         "seats": recommendation.seats,
         "warnings": recommendation.warnings,
-        "ranked": [_candidate(row) for row in recommendation.ranked],
-        "excluded": [_candidate(row) for row in recommendation.excluded[: params.limit]],
-        "excluded_count": len(recommendation.excluded),
+        "ranked": [
+            _candidate(row, histories.get(row.expert.pk, NO_HISTORY))
+            for row in ranked[: params.limit]
+        ],
+        "excluded": [
+            _candidate(row, histories.get(row.expert.pk, NO_HISTORY))
+            for row in excluded[: params.limit]
+        ],
+        "ranked_count": len(ranked),
+        "excluded_count": len(excluded),
     }
 
 

@@ -24,6 +24,8 @@ from thamvan.consultations.models import (
 )
 from thamvan.core.forms import FIRST_DAY, LAST_DAY
 from thamvan.documents.models import GeneratedDocument
+from thamvan.experts.models import MAX_CONCURRENT_CONSULTATIONS, AcademicRank, Degree
+from thamvan.matching.candidates import CandidateSort
 from thamvan.notifications.models import OutgoingEmail
 
 # Ids and days outside what the database columns hold answer 422, not 500.
@@ -216,8 +218,8 @@ class TransitionOut(Schema):
 class RuleOut(Schema):
     rule: str = Field(
         ...,
-        description="outside_recommendation, unavailable, workload, organization_limit, "
-        "specialty_coverage or seniority.",
+        description="outside_recommendation, unavailable, no_email, workload, "
+        "organization_limit, specialty_coverage or seniority.",
     )
     message: str
 
@@ -648,6 +650,31 @@ class DiscussionMessageOut(Schema):
 # --- Candidates and invitations sent by the secretariat --------------------------------
 
 
+class LastPanelOut(Schema):
+    consultation_id: int | None = Field(
+        ..., description="None when the consultation is not one you may open."
+    )
+    title: str | None = Field(..., description="None when the consultation is not yours.")
+    joined: date = Field(..., description="The day the expert accepted the invitation.")
+
+
+class CandidateHistoryOut(Schema):
+    """The expert's record on other consultations' panels (docs/api.md, "Panel formation")."""
+
+    panels_served: int = Field(
+        ..., description="Invitations accepted on rounds that reached their report."
+    )
+    opinions_submitted: int = Field(..., description="First submissions, one a consultation.")
+    on_time: int = Field(..., description="Of them, submitted by the consultation's deadline.")
+    on_time_share: float | None = Field(..., description="on_time / opinions_submitted.")
+    median_days_to_submit: float | None = Field(
+        ..., description="From accepting the invitation to the first submission, in days."
+    )
+    declined: int
+    expired: int
+    last_panel: LastPanelOut | None
+
+
 class CandidateOut(Schema):
     expert_id: int
     expert_name: str
@@ -667,6 +694,11 @@ class CandidateOut(Schema):
     warnings: list[RuleOut] = Field(
         default_factory=list, description="Soft rules: inviting needs an ``override_reason``."
     )
+    open_panels: int = Field(..., description="Seats on other panels still at work.")
+    has_email: bool = Field(
+        ..., description="False when the expert has neither an e-mail address nor an account."
+    )
+    history: CandidateHistoryOut
 
 
 class CandidatesOut(Schema):
@@ -674,11 +706,33 @@ class CandidatesOut(Schema):
     warnings: list[str] = Field(..., description="What the suggested panel could not meet.")
     ranked: list[CandidateOut]
     excluded: list[CandidateOut]
-    excluded_count: int = Field(..., description="All the excluded, ``excluded`` shows the first.")
+    ranked_count: int = Field(..., description="All the ranked the filters keep.")
+    excluded_count: int = Field(
+        ..., description="All the excluded the filters keep, ``excluded`` shows the first."
+    )
 
 
 class CandidateParams(Schema):
     limit: int = Field(25, ge=1, le=100, description="Ranked and excluded shown, at most 100.")
+    q: Text = Field("", max_length=200, description="Words of the name, keywords or number.")
+    specialty: Text = Field("", max_length=150, description="A specialty's slug.")
+    organization: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Works there today (a current affiliation)."
+    )
+    rank: AcademicRank | None = None
+    degree: Degree | None = None
+    max_open_panels: int | None = Field(
+        None, ge=0, le=MAX_CONCURRENT_CONSULTATIONS, description="At most this many open panels."
+    )
+    has_email: bool | None = Field(
+        None, description="True: reachable by e-mail or account; false: neither."
+    )
+    sort: CandidateSort = Field(
+        CandidateSort.RANK,
+        description="rank (the recommendation's), name (given-name order), open_panels "
+        "(fewest first) or on_time (highest share first); within the ranked, then the "
+        "excluded.",
+    )
 
 
 class InvitationIn(Schema):

@@ -4,7 +4,7 @@ same rules as the panel page (``test_panel_rules``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from django.urls import reverse
 from thamvan.audit.models import AuditEntry
 from thamvan.consultations import lifecycle
 from thamvan.consultations.lifecycle import ConsultationError
-from thamvan.consultations.models import Consultation, Invitation, Transition
+from thamvan.consultations.models import Consultation, Invitation, Opinion, Transition
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
@@ -236,6 +236,59 @@ def test_the_candidates_endpoint_reads_a_bounded_number_of_queries(
     few = add_experts(3)
     assert add_experts(40) == few
     assert few <= 40
+
+
+def test_candidates_are_filtered_and_sorted_as_on_the_page_with_their_history(
+    consultation: Any, orgs: Any, secretariat: Any, api_client: Callable[[Any], Client]
+) -> None:
+    client = api_client(secretariat)
+    base = f"{_base(consultation)}/candidates"
+    # Ranked Bình, Lan, An (equal scores: by id); by name An, Bình, Lan; by on-time share
+    # Lan (1/1), Bình (0/1), An (none).
+    binh = ExpertFactory.create(full_name="Lê Văn Bình", specialties=["kien-truc"])
+    lan = ExpertFactory.create(full_name="Vũ Thị Lan", specialties=["kien-truc"])
+    an = ExpertFactory.create(full_name="Trần Văn An", email="", specialties=["kien-truc"])
+    past = ConsultationFactory.create(association=orgs.association, title="Vòng trước")
+    Consultation.objects.filter(pk=past.pk).update(state="closed", deadline=date(2026, 3, 10))
+    for expert, submitted in ((lan, datetime(2026, 3, 6, 2, tzinfo=UTC)), (binh, None)):
+        Invitation.objects.create(
+            consultation=past,
+            expert=expert,
+            state=Invitation.Status.ACCEPTED,
+            responded_at=datetime(2026, 3, 2, 2, tzinfo=UTC),
+        )
+        Opinion.objects.create(
+            consultation=past,
+            expert=expert,
+            state=Opinion.Status.SUBMITTED,
+            submitted_at=submitted or datetime(2026, 3, 12, 2, tzinfo=UTC),
+        )
+
+    ranked = client.get(base, {"specialty": "kien-truc"}).json()
+    assert [c["expert_id"] for c in ranked["ranked"]] == [binh.pk, lan.pk, an.pk]
+    by_name = client.get(base, {"specialty": "kien-truc", "sort": "name"}).json()
+    assert [c["expert_id"] for c in by_name["ranked"]] == [an.pk, binh.pk, lan.pk]
+    assert by_name["ranked_count"] == 3
+    (row,) = [c for c in by_name["ranked"] if c["expert_id"] == lan.pk]
+    assert row["has_email"] is True and row["open_panels"] == 0
+    assert row["history"] == {
+        "panels_served": 1,
+        "opinions_submitted": 1,
+        "on_time": 1,
+        "on_time_share": 1.0,
+        "median_days_to_submit": 4.0,
+        "declined": 0,
+        "expired": 0,
+        "last_panel": {"consultation_id": past.pk, "title": "Vòng trước", "joined": "2026-03-02"},
+    }
+    unreachable = client.get(base, {"has_email": "false"}).json()
+    assert [c["expert_id"] for c in unreachable["ranked"]] == [an.pk]
+    assert "no_email" in [w["rule"] for w in unreachable["ranked"][0]["warnings"]]
+    assert unreachable["ranked"][0]["history"]["last_panel"] is None
+    on_time = client.get(base, {"specialty": "kien-truc", "sort": "on_time"}).json()
+    assert [c["expert_id"] for c in on_time["ranked"]] == [lan.pk, binh.pk, an.pk]
+    for bad in ({"sort": "age"}, {"max_open_panels": "-1"}, {"rank": "XYZ"}):
+        assert client.get(base, bad).status_code == 422, bad
 
 
 # --- The panel actions of the lifecycle table, walked like its buttons -----------------
