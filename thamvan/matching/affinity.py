@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,13 +80,6 @@ class TfidfIndex:
         return sims
 
 
-def _coverage(required: Iterable[str], held: Iterable[str]) -> float | None:
-    req = set(required)
-    if not req:
-        return None
-    return len(req & set(held)) / len(req)
-
-
 def _blend(coverage: float | None, cosine: float | None, weight: float) -> float:
     if coverage is None and cosine is None:
         return 0.0
@@ -108,23 +101,25 @@ def text_similarities(
 
 
 def blend_scores(
-    specialties: Sequence[str],
-    experts: Sequence[Profile],
+    required: Sequence[str],
+    held: Sequence[Sequence[str]],
     similarities: dict[int, float] | None,
     *,
     specialty_weight: float = 0.5,
 ) -> list[float]:
-    """Scores from specialty coverage and the text similarities (``text_similarities``),
-    in the experts' order."""
+    """Scores from the ``required`` specialties each expert holds (``held``, one sequence
+    per expert) and the text similarities (``text_similarities``), in the experts' order."""
     if not 0.0 <= specialty_weight <= 1.0:
         raise ValueError("specialty_weight must be between 0 and 1")
+    wanted = set(required)
     return [
         _blend(
-            _coverage(specialties, expert.specialties),
+            # The share of the required specialties held; none required, no share.
+            len(wanted.intersection(specialties)) / len(wanted) if wanted else None,
             None if similarities is None else similarities.get(i, 0.0),
             specialty_weight,
         )
-        for i, expert in enumerate(experts)
+        for i, specialties in enumerate(held)
     ]
 
 
@@ -141,7 +136,7 @@ def affinity_scores(
         index = TfidfIndex(experts, tokenize or default_tokenizer())
     return blend_scores(
         request.specialties,
-        experts,
+        [expert.specialties for expert in experts],
         index.query(request.text),
         specialty_weight=specialty_weight,
     )

@@ -122,6 +122,44 @@ class Instance:
             }
         )
 
+    @classmethod
+    def assemble(
+        cls,
+        experts: Sequence[Expert],
+        requests: Sequence[Request],
+        affinity: Sequence[tuple[str, str, float]] = (),
+        conflicts: Sequence[Conflict] = (),
+    ) -> Instance:
+        """Build an instance from objects already well formed (ids unique, scores in
+        range, no repeated pair), without ``create``'s round trip through JSON: matching
+        from the database builds thousands of experts on every request. Unknown ids
+        still raise :class:`InstanceError`."""
+        expert_index = _index_ids((e.id for e in experts), "experts")
+        request_index = _index_ids((r.id for r in requests), "requests")
+        rows: list[int] = []
+        cols: list[int] = []
+        scores: list[float] = []
+        pairs = [*((r, e) for r, e, _ in affinity), *((c.request, c.expert) for c in conflicts)]
+        for request_id, expert_id in pairs:
+            if request_id not in request_index or expert_id not in expert_index:
+                raise InstanceError(f"unknown pair (request {request_id!r}, expert {expert_id!r})")
+        for request_id, expert_id, score in affinity:
+            rows.append(request_index[request_id])
+            cols.append(expert_index[expert_id])
+            scores.append(score)
+        return cls(
+            experts=tuple(experts),
+            requests=tuple(requests),
+            affinity=AffinityTable(
+                np.array(rows, dtype=np.int64),
+                np.array(cols, dtype=np.int64),
+                np.array(scores, dtype=np.float64),
+            ),
+            conflicts=tuple(conflicts),
+            expert_index=expert_index,
+            request_index=request_index,
+        )
+
     def affinity_of(self, request_id: str) -> dict[str, float]:
         """Positive and explicit affinity scores of one request, keyed by expert id."""
         r = self.request_index[request_id]

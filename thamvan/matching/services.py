@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,7 +40,8 @@ from thamvan.experts.models import (
     senior_ranks,
 )
 from thamvan.matching.affinity import Profile, blend_scores, text_similarities
-from thamvan.matching.instance import Instance, parse_instance
+from thamvan.matching.instance import Conflict, Instance, Request
+from thamvan.matching.instance import Expert as Member
 from thamvan.matching.recommend import Reason, recommend
 
 REQUEST_ID = "request"
@@ -590,66 +590,64 @@ def _similarities(
 
 
 def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Instance:
-    """The matching instance of one consultation, in the documented JSON format."""
+    """The matching instance of one consultation (``to_json()`` gives the documented
+    JSON format)."""
     pool = pool or _gather(consultation)
     required = sorted(consultation.required_specialties.values_list("slug", flat=True))
     dossier = consultation.dossier
-    profiles = [
-        Profile(str(e.pk), specialties=pool.specialties.get(e.pk, ())) for e in pool.experts
-    ]
+    specialties = [pool.specialties.get(e.pk, ()) for e in pool.experts]
     scores: list[float] = []
-    if profiles:
+    if pool.experts:
         similarities = _similarities(f"{dossier.name}\n{dossier.description}", pool, pool.scope)
         scores = blend_scores(
             required,
-            profiles,
+            specialties,
             None
             if similarities is None
             else {i: similarities.get(e.pk, 0.0) for i, e in enumerate(pool.experts)},
         )
-    pooled = {expert.pk for expert in pool.experts}
     # Read once: the loop below runs over the whole registry.
     unavailable = pool.unavailable
     seniors = set(senior_ranks())
-    data: dict[str, Any] = {
-        "experts": [
-            {
-                "id": str(e.pk),
-                "organization": pool.employer_key(e),
-                "senior": e.academic_rank in seniors,
-                "capacity": max(0, e.max_concurrent_consultations - pool.open_panels.get(e.pk, 0)),
-                "open_panels": pool.open_panels.get(e.pk, 0),
-                "specialties": list(profiles[i].specialties),
-                "available": e.pk not in unavailable,
-                "unavailable_reason": unavailable.get(e.pk, ""),
-            }
-            for i, e in enumerate(pool.experts)
+    members = [
+        Member(
+            id=str(e.pk),
+            organization=pool.employer_key(e),
+            senior=e.academic_rank in seniors,
+            capacity=max(0, e.max_concurrent_consultations - pool.open_panels.get(e.pk, 0)),
+            open_panels=pool.open_panels.get(e.pk, 0),
+            specialties=specialties[i],
+            available=e.pk not in unavailable,
+            unavailable_reason=unavailable.get(e.pk, ""),
+        )
+        for i, e in enumerate(pool.experts)
+    ]
+    request = Request(
+        id=REQUEST_ID,
+        panel_size=max(1, _seats(consultation)),
+        required_specialties=tuple(required),
+        max_per_organization=consultation.max_per_organization,
+        needs_senior=consultation.needs_senior
+        and not consultation.invitations.filter(
+            state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
+            expert__academic_rank__in=list(senior_ranks()),
+        ).exists(),
+    )
+    pooled = {expert.pk for expert in pool.experts}
+    return Instance.assemble(
+        members,
+        [request],
+        affinity=[
+            (REQUEST_ID, member.id, score)
+            for member, score in zip(members, scores, strict=True)
+            if score > 0
         ],
-        "requests": [
-            {
-                "id": REQUEST_ID,
-                "panel_size": max(1, _seats(consultation)),
-                "required_specialties": required,
-                "max_per_organization": consultation.max_per_organization,
-                "needs_senior": consultation.needs_senior
-                and not consultation.invitations.filter(
-                    state__in=(Invitation.Status.INVITED, Invitation.Status.ACCEPTED),
-                    expert__academic_rank__in=list(senior_ranks()),
-                ).exists(),
-            }
-        ],
-        "affinity": [
-            {"request": REQUEST_ID, "expert": str(e.pk), "score": scores[i]}
-            for i, e in enumerate(pool.experts)
-            if scores[i] > 0
-        ],
-        "conflicts": [
-            {"request": REQUEST_ID, "expert": str(pk), "reason": "; ".join(reasons)}
+        conflicts=[
+            Conflict(REQUEST_ID, str(pk), "; ".join(reasons))
             for pk, reasons in pool.conflicts.items()
             if pk in pooled
         ],
-    }
-    return parse_instance(data)
+    )
 
 
 def _open_panels_words(n: int) -> str:

@@ -44,6 +44,23 @@ def test_create_from_objects_validates_and_round_trips() -> None:
         Instance.create([Expert("e1", 1)], [Request("r1", 1)], [("r1", "e9", 0.5)])
 
 
+def test_assemble_builds_what_create_builds_without_the_json_round_trip() -> None:
+    parts = (
+        [Expert("e1", 1, "o1", True, ("a",)), Expert("e2", 1)],
+        [Request("r1", 2, ("a",), 1, True)],
+        [("r1", "e1", 0.5)],
+        [Conflict("r1", "e2", "family")],
+    )
+    assembled, created = Instance.assemble(*parts), Instance.create(*parts)
+    assert assembled.to_json() == created.to_json()
+    assert assembled.expert_index == created.expert_index
+    assert index_instance(assembled).cand_expert.tolist() == [0]
+    with pytest.raises(InstanceError, match=r"unknown pair \(request 'r1', expert 'e9'\)"):
+        Instance.assemble([Expert("e1", 1)], [Request("r1", 1)], [("r1", "e9", 0.5)])
+    with pytest.raises(InstanceError, match=r"duplicate id 'e1'"):
+        Instance.assemble([Expert("e1", 1), Expert("e1", 1)], [Request("r1", 1)])
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
