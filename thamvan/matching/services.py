@@ -36,6 +36,7 @@ from thamvan.experts.models import (
     ConflictDeclaration,
     Expert,
     ExpertSpecialty,
+    Specialty,
     UnavailablePeriod,
     senior_ranks,
 )
@@ -85,8 +86,8 @@ class Assessment:
         return not self.conflicts and not self.invited
 
 
-def _not_assessed() -> Assessment:
-    raise RuntimeError("a candidate row needs its assessment")
+def _not_assessed(expert: Expert) -> Assessment:
+    raise RuntimeError(f"no assessment for the candidate row of {expert.pk}")
 
 
 @dataclass
@@ -101,7 +102,7 @@ class RankedRow:
     suggested: bool
     senior: bool = False
     open_panels: int = 0
-    assess: Callable[[], Assessment] = field(default=_not_assessed, repr=False, compare=False)
+    assess: Callable[[Expert], Assessment] = field(default=_not_assessed, repr=False, compare=False)
 
     @property
     def reason(self) -> str:
@@ -117,7 +118,7 @@ class RankedRow:
 
     @cached_property
     def warnings(self) -> list[Finding]:
-        return self.assess().warnings
+        return self.assess(self.expert).warnings
 
 
 @dataclass
@@ -129,11 +130,11 @@ class ExcludedRow:
     excluded_because: tuple[Reason, ...] = ()
     open_panels: int = 0
     seats: int = 0
-    assess: Callable[[], Assessment] = field(default=_not_assessed, repr=False, compare=False)
+    assess: Callable[[Expert], Assessment] = field(default=_not_assessed, repr=False, compare=False)
 
     @cached_property
     def assessment(self) -> Assessment:
-        return self.assess()
+        return self.assess(self.expert)
 
     @property
     def reasons(self) -> list[str]:
@@ -416,19 +417,18 @@ def _gather(consultation: Consultation, expert_ids: list[int] | None = None) -> 
     open_panels = dict(
         open_panels_qs.values("expert_id").annotate(n=Count("pk")).values_list("expert_id", "n")
     )
-    # Plain rows, not model instances: a registry holds thousands of experts.
+    # Plain ids, not model instances or joins: a registry holds thousands of experts,
+    # the taxonomy a few dozen specialties.
+    taxonomy = {
+        pk: (slug, name) for pk, slug, name in Specialty.objects.values_list("pk", "slug", "name")
+    }
     links = ExpertSpecialty.objects.all()
     if ids is not None:
         links = links.filter(expert_id__in=ids)
     specialties: dict[int, list[str]] = {}
-    names: dict[str, str] = {}
-    for expert_id, slug, name in links.order_by("expert_id", "-is_primary", "pk").values_list(
-        "expert_id", "specialty__slug", "specialty__name"
-    ):
-        specialties.setdefault(expert_id, []).append(slug)
-        names[slug] = name
-    for specialty in consultation.required_specialties.all():
-        names[specialty.slug] = specialty.name
+    for expert_id, specialty_id in links.order_by().values_list("expert_id", "specialty_id"):
+        specialties.setdefault(expert_id, []).append(taxonomy[specialty_id][0])
+    names = dict(taxonomy.values())
     return _Pool(
         experts=experts,
         scope=expert_ids,
@@ -716,8 +716,8 @@ def _recommend_panel(consultation: Consultation, limit: int | None) -> PanelReco
     by_id = {str(e.pk): e for e in pool.experts}
     organizations = _seated_organizations(pool)
 
-    def assessor(expert: Expert) -> Callable[[], Assessment]:
-        return lambda: _assess(consultation, pool, expert, organizations)
+    def assess(expert: Expert) -> Assessment:
+        return _assess(consultation, pool, expert, organizations)
 
     ranked = []
     for row in result.ranked:
@@ -731,7 +731,7 @@ def _recommend_panel(consultation: Consultation, limit: int | None) -> PanelReco
                 suggested=row.suggested and seats > 0,
                 senior=row.senior,
                 open_panels=row.open_panels,
-                assess=assessor(expert),
+                assess=assess,
             )
         )
     excluded = [
@@ -740,7 +740,7 @@ def _recommend_panel(consultation: Consultation, limit: int | None) -> PanelReco
             excluded_because=x.reasons,
             open_panels=pool.open_panels.get(by_id[x.expert].pk, 0),
             seats=seats,
-            assess=assessor(by_id[x.expert]),
+            assess=assess,
         )
         for x in result.excluded
     ]
