@@ -974,7 +974,7 @@ def list_candidates(
     consultation = _inviting(request, consultation_id, "invite")
     recommendation = recommend_panel(consultation, limit=None)
     ranked, excluded = select_candidates(recommendation, _candidate_filters(params), consultation)
-    shown = [*ranked[: params.limit], *excluded[: params.limit]]
+    shown: list[RankedRow | ExcludedRow] = [*ranked[: params.limit], *excluded[: params.limit]]
     histories = panel_histories(
         [row.expert.pk for row in shown],
         viewer=request.user,  # type: ignore[arg-type]

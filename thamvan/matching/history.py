@@ -167,13 +167,14 @@ def panel_histories(
         first_submissions(exclude)
         .filter(expert_id__in=ids)
         .order_by()
-        .values_list("expert_id", "consultation_id", "submitted_at", "on_time")
+        # ``on_time`` is annotated by first_submissions, which the type checker cannot see.
+        .values_list("expert_id", "consultation_id", "submitted_at", "on_time")  # type: ignore[misc]
     ):
         submitted[expert_id] = submitted.get(expert_id, 0) + 1
         on_time[expert_id] = on_time.get(expert_id, 0) + bool(in_time)
-        joined = accepted_at.get((expert_id, consultation_id))
-        if joined is not None:
-            elapsed = (_local_day(submitted_at) - _local_day(joined)).days
+        accepted = accepted_at.get((expert_id, consultation_id))
+        if accepted is not None:
+            elapsed = (_local_day(submitted_at) - _local_day(accepted)).days
             days.setdefault(expert_id, []).append(max(0, elapsed))
     visible: set[int] = set()
     if viewer is not None and last:

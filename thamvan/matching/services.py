@@ -577,7 +577,7 @@ def _similarities(
     key = f"matching:similarities:{digest}"
     cached = cache.get(key)
     if cached is not None:
-        return cached[0]  # type: ignore[no-any-return]
+        return cached[0]
     profiles = [Profile(str(pk), text) for pk, text in texts]
     similarities = text_similarities(request_text, profiles)
     by_expert = (
