@@ -19,7 +19,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -551,34 +551,37 @@ def assess_picks(
     return assessments
 
 
-# Long enough to serve a panel's forming; the key changes with any text it depends on.
-SIMILARITIES_CACHE_SECONDS = 24 * 3600
+# The key changes whenever an expert is saved; the expiry bounds how long a change that
+# bypasses ``Expert.save`` (a bulk update of texts) can go unseen.
+SIMILARITIES_CACHE_SECONDS = 3600
 
 
 def _similarities(
     request_text: str, pool: _Pool, expert_ids: list[int] | None
 ) -> dict[int, float] | None:
     """The text similarity of the request with each pooled expert, by expert id (None when
-    the request has no word). Tokenising every profile is most of a recommendation's time
-    and its result changes only with the texts, so it is cached under a digest of them."""
+    the request has no word). Tokenising every profile is most of a recommendation's time,
+    so the result is cached under the request's text and a stamp of the pool: saving any
+    expert moves its latest save, adding or deactivating one its count and ids."""
     rows = Expert.objects.all() if expert_ids is not None else Expert.objects.active()
     if expert_ids is not None:
         rows = rows.filter(pk__in=expert_ids)
+    stamp = rows.aggregate(
+        count=Count("pk"), ids=Sum("pk"), saved=Max("updated_at"), versions=Sum("lock_version")
+    )
+    digest = hashlib.sha256(f"{request_text}\x00{sorted(stamp.items())}".encode()).hexdigest()
+    key = f"matching:similarities:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0]
     pooled = {e.pk for e in pool.experts}
-    texts = [
-        (pk, "\n".join(parts))
+    profiles = [
+        Profile(str(pk), "\n".join(parts))
         for pk, *parts in rows.order_by("pk").values_list(
             "pk", "keywords", "biography", "publications"
         )
         if pk in pooled
     ]
-    document = "\x00".join(f"{pk}\x00{text}" for pk, text in texts)
-    digest = hashlib.sha256(f"{request_text}\x00{document}".encode()).hexdigest()
-    key = f"matching:similarities:{digest}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached[0]
-    profiles = [Profile(str(pk), text) for pk, text in texts]
     similarities = text_similarities(request_text, profiles)
     by_expert = (
         None

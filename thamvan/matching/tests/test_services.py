@@ -65,6 +65,32 @@ def test_it_ranks_by_specialty_and_text_and_explains_each_choice(consultation):
     assert ranked["Nguyễn Văn Giao"].score > ranked["Trần Thị Kiến"].score
 
 
+def test_the_text_similarity_follows_a_change_of_text_although_it_is_cached(consultation):
+    """The similarity of the dossier's text with every profile is cached; saving, adding
+    or deactivating an expert must not leave the ranking on the old texts."""
+    giao = ExpertFactory.create(full_name="Nguyễn Văn Giao", keywords="kiến trúc nhà ở")
+    kien = ExpertFactory.create(full_name="Trần Thị Kiến", keywords="bãi đỗ xe, mạng lưới đường")
+
+    def scores():
+        ranked, _ = _by_name(recommend_panel(consultation))
+        return {name: row.score for name, row in ranked.items()}
+
+    before = scores()
+    assert before["Trần Thị Kiến"] > before["Nguyễn Văn Giao"] == 0
+    giao.keywords = "giao thông công cộng, bãi đỗ xe, mạng lưới đường"
+    giao.save()
+    after = scores()
+    assert after["Nguyễn Văn Giao"] > after["Trần Thị Kiến"]
+    kien.is_active = False
+    kien.save()
+    assert set(scores()) == {"Nguyễn Văn Giao"}
+    ExpertFactory.create(
+        full_name="Lê Văn Đường", keywords="quy hoạch giao thông khu đô thị, bãi đỗ xe"
+    )
+    last = scores()
+    assert last["Lê Văn Đường"] > last["Nguyễn Văn Giao"] > 0
+
+
 def test_it_excludes_recent_affiliation_with_the_consultant_within_the_window(
     consultation, settings
 ):
