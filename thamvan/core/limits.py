@@ -53,13 +53,16 @@ def count_request(key: str, limit: int) -> None:
     now = time.time()
     window = int(now // WINDOW_SECONDS)
     cache_key = f"rate:{key}:{window}"
-    cache.add(cache_key, 0, timeout=2 * WINDOW_SECONDS)
+    # Count first and create the counter only when it is missing: the database cache's
+    # add() of an existing key fails inside with an IntegrityError, whose traceback
+    # keeps the whole request (its response too) alive until Python's cyclic collector
+    # runs, a long pause when that request ranked thousands of experts.
     try:
         count = cache.incr(cache_key)
     except ValueError:
-        # The key expired between add and incr: this is the window's first request.
-        cache.set(cache_key, 1, timeout=2 * WINDOW_SECONDS)
-        count = 1
+        # The window's first request, unless another one created the counter meanwhile.
+        created = cache.add(cache_key, 1, timeout=2 * WINDOW_SECONDS)
+        count = 1 if created else cache.incr(cache_key)
     if count > limit:
         raise RateLimited(retry_after=max(1, math.ceil(WINDOW_SECONDS - now % WINDOW_SECONDS)))
 

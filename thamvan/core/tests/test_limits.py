@@ -6,15 +6,18 @@ past the limit the user gets 429 with Retry-After, another user is not affected.
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
+from thamvan.core.limits import RateLimited, count_request
 from thamvan.dossiers.models import Document
 from thamvan.dossiers.tests.factories import DocumentFactory, DossierFactory, DossierVersionFactory
 
@@ -172,3 +175,27 @@ def test_below_the_defaults_nothing_is_refused(
     client = as_user(officer)
     url = reverse("dossiers:document_download", args=[document.pk])
     assert all(client.get(url).status_code == 200 for _ in range(10))
+
+
+def test_counting_with_the_database_cache_leaves_no_garbage_behind(settings: Any) -> None:
+    """A failed insert inside the database cache would tie the request's frames into a
+    reference cycle that only the cyclic collector frees (after a long pause)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_rate_limits",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    gc.collect()
+    gc.disable()
+    try:
+        count_request("test:user:1", limit=3)
+        count_request("test:user:1", limit=3)
+        count_request("test:user:1", limit=3)
+        left_behind = gc.collect()
+    finally:
+        gc.enable()
+    assert left_behind == 0
+    with pytest.raises(RateLimited):
+        count_request("test:user:1", limit=3)
