@@ -4,6 +4,7 @@ their workload limit with a reason."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from lxml import html
 from thamvan.consultations.models import Consultation, Invitation, Opinion, State
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
+from thamvan.experts.models import Expert
 from thamvan.experts.tests.factories import ExpertFactory
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +332,29 @@ def test_the_candidate_list_reads_a_bounded_number_of_queries_however_many_exper
     many = [queries(query) for query in views]
     assert many == few
     assert max(many) <= 45
+
+
+def test_the_page_does_not_leave_the_registrys_ranking_to_the_cyclic_collector(
+    consultation: Any, as_user: Any, secretariat: Any
+) -> None:
+    """Django keeps a template's context in a reference cycle: were the ranking of every
+    expert in it, each request would leave thousands of objects for a long collection."""
+    for _ in range(60):
+        ExpertFactory.create()
+    client = as_user(secretariat)
+    client.get(_url(consultation))
+    gc.collect()
+    gc.disable()
+    try:
+        response = client.get(_url(consultation))
+        assert response.status_code == 200
+        del response
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if type(o) is Expert]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    # At most the page's 25, which the test client's response keeps.
+    assert len(left) <= 25

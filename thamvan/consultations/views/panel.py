@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -26,47 +26,82 @@ from thamvan.core.pagination import paginate, query_without_page
 from thamvan.experts.models import Expert
 from thamvan.matching.candidates import select_candidates
 from thamvan.matching.history import PanelHistory, panel_histories
-from thamvan.matching.services import ExcludedRow, PanelRecommendation, RankedRow, recommend_panel
+from thamvan.matching.services import (
+    ExcludedRow,
+    Finding,
+    PanelRecommendation,
+    RankedRow,
+    recommend_panel,
+)
 from thamvan.notifications import outbox
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A candidate row as the page shows it: the expert's history, and after a refused
-    submit the tick and the reason as typed."""
+    """A candidate as the page shows it, copied out of the recommendation's row with the
+    expert's history, and after a refused submit the tick and the reason as typed.
 
-    row: RankedRow | ExcludedRow
+    Django keeps a template's context in a reference cycle that only the cyclic
+    collector frees; holding a row there would hold the whole registry's ranking."""
+
+    expert: Expert
+    excluded: bool
+    rank: int | None
+    score: float
+    reason: str
+    suggested: bool
+    selectable: bool
+    warnings: list[Finding]
+    # Why an expert who cannot be chosen is excluded.
+    reasons: list[str]
     history: PanelHistory | None
     checked: bool
-    reason: str
+    typed_reason: str
+
+    @classmethod
+    def of(
+        cls, row: RankedRow | ExcludedRow, history: PanelHistory | None, data: QueryDict
+    ) -> _Candidate:
+        rank: int | None
+        if isinstance(row, RankedRow):
+            rank, score, reason, suggested = row.rank, row.score, row.reason, row.suggested
+            selectable, reasons = True, []
+        else:
+            rank, score, reason, suggested = None, 0.0, "", False
+            selectable, reasons = row.selectable, row.reasons
+        chosen = data.getlist("expert")
+        return cls(
+            expert=row.expert,
+            excluded=isinstance(row, ExcludedRow),
+            rank=rank,
+            score=score,
+            reason=reason,
+            suggested=suggested,
+            selectable=selectable,
+            warnings=row.warnings,
+            reasons=reasons,
+            history=history,
+            # Before any submit the suggested panel is ticked.
+            checked=str(row.expert.pk) in chosen if chosen else suggested,
+            typed_reason=data.get(f"override_{row.expert.pk}", ""),
+        )
 
 
 def _candidates_page(
     request: AuthedRequest, consultation: Consultation, recommendation: PanelRecommendation
-) -> tuple[Page[RankedRow | ExcludedRow], list[_Candidate], CandidateFilterForm]:
+) -> tuple[Page[int], list[_Candidate], CandidateFilterForm]:
     """One page of the ranked then the excluded candidates the filters keep, sorted, with
-    the history of the page's experts."""
+    the history of the page's experts; the pager counts rows without holding them."""
     filters = CandidateFilterForm(request.GET)
     ranked, excluded = select_candidates(recommendation, filters.candidate_filters(), consultation)
     rows: list[RankedRow | ExcludedRow] = [*ranked, *excluded]
-    page = paginate(request, rows)
+    pager = paginate(request, range(len(rows)))
+    shown = [rows[i] for i in pager]
     histories = panel_histories(
-        [row.expert.pk for row in page], viewer=request.user, exclude=consultation
+        [row.expert.pk for row in shown], viewer=request.user, exclude=consultation
     )
-    chosen = set(request.POST.getlist("expert"))
-    candidates = [
-        _Candidate(
-            row=row,
-            history=histories.get(row.expert.pk),
-            # Before any submit the suggested panel is ticked.
-            checked=str(row.expert.pk) in chosen
-            if chosen
-            else isinstance(row, RankedRow) and row.suggested,
-            reason=request.POST.get(f"override_{row.expert.pk}", ""),
-        )
-        for row in page
-    ]
-    return page, candidates, filters
+    candidates = [_Candidate.of(row, histories.get(row.expert.pk), request.POST) for row in shown]
+    return pager, candidates, filters
 
 
 def _invitations_with_delivery(
@@ -130,10 +165,13 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         template,
         {
             "consultation": consultation,
-            "recommendation": recommendation,
+            "seats": recommendation.seats,
+            "recommendation_warnings": recommendation.warnings,
+            "excluded_count": len(recommendation.excluded),
+            "has_candidates": bool(recommendation.ranked or recommendation.excluded),
             "page_obj": page,
-            "ranked": [c for c in candidates if isinstance(c.row, RankedRow)],
-            "excluded": [c for c in candidates if isinstance(c.row, ExcludedRow)],
+            "ranked": [c for c in candidates if not c.excluded],
+            "excluded": [c for c in candidates if c.excluded],
             "filters": filters,
             "query_string": query_without_page(request),
             "invitations": _invitations_with_delivery(request, consultation),

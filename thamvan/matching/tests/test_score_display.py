@@ -69,7 +69,7 @@ def test_the_panel_page_shows_each_recommended_expert_as_a_level_not_a_bare_numb
     response = as_user(secretariat).get(
         reverse("consultations:panel", args=[consultation.pk]), HTTP_ACCEPT_LANGUAGE="en"
     )
-    ranked = response.context["recommendation"].ranked
+    ranked = response.context["ranked"]
     assert ranked
     table = response.text[response.text.index("panel-recommendation") :]
     table = table[: table.index("</table>")]
