@@ -92,6 +92,7 @@ from thamvan.consultations.services.discussion import (
 )
 from thamvan.consultations.services.opinions import OfflineItem
 from thamvan.consultations.services.transitions import transition_take
+from thamvan.core import collector
 from thamvan.core.limits import api_rate_limit
 from thamvan.core.locking import EditConflict
 from thamvan.documents.downloads import generated_document_response
@@ -972,6 +973,14 @@ def list_candidates(
     makes an expert not selectable), filtered and sorted as on the page, each with their
     history on earlier panels."""
     consultation = _inviting(request, consultation_id, "invite")
+    with collector.paused():
+        return _candidates_out(request, consultation, params)
+
+
+def _candidates_out(
+    request: HttpRequest, consultation: Consultation, params: CandidateParams
+) -> dict[str, Any]:
+    """The candidates as plain data: the ranking of the registry is freed on return."""
     recommendation = recommend_panel(consultation, limit=None)
     ranked, excluded = select_candidates(recommendation, _candidate_filters(params), consultation)
     shown: list[RankedRow | ExcludedRow] = [*ranked[: params.limit], *excluded[: params.limit]]
@@ -1007,9 +1016,10 @@ def send_invitation(request: HttpRequest, consultation_id: int, payload: Invitat
     expert = Expert.objects.active().select_related("user").filter(pk=payload.expert_id).first()
     if expert is None:
         raise ValidationError({"expert_id": [_("No active expert has this id.")]}, code="invalid")
-    picks = panel_services.picks_from(
-        recommend_panel(consultation), [expert], {expert.pk: payload.override_reason}
-    )
+    with collector.paused():
+        picks = panel_services.picks_from(
+            recommend_panel(consultation), [expert], {expert.pk: payload.override_reason}
+        )
     invitations = _call(
         panel_services.invitations_send,
         actor=request.user,

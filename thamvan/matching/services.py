@@ -8,11 +8,9 @@ the structured reasons into translated sentences for the secretariat.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -31,6 +29,7 @@ from thamvan.consultations.models import (
     Consultation,
     Invitation,
 )
+from thamvan.core import collector
 from thamvan.experts.models import (
     Affiliation,
     ConflictDeclaration,
@@ -687,25 +686,10 @@ WARNING_WORDS = {
 }
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Ranking a registry of thousands allocates some 100,000 short-lived objects, and
-    Python's cyclic collector would walk every object of the process several times
-    meanwhile (a third of the time). Reference counting still frees them all; the
-    collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def recommend_panel(consultation: Consultation, *, limit: int | None = 50) -> PanelRecommendation:
     """Ranked experts with reasons, the excluded ones with theirs, and warnings, translated.
     Every expert is ranked at once; the rules of each row are assessed when it is read."""
-    with _collector_paused():
+    with collector.paused():
         return _recommend_panel(consultation, limit)
 
 

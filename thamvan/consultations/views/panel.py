@@ -20,6 +20,7 @@ from thamvan.consultations.forms import CandidateFilterForm, DeclarationForm, Re
 from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.services import panel as panel_services
+from thamvan.core import collector
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.core.pagination import paginate, query_without_page
@@ -125,11 +126,23 @@ def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
     return consultation
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@rate_limit("recommendation")
-def panel(request: AuthedRequest, pk: int) -> HttpResponse:
-    consultation = _secretariat_consultation(request, pk)
+@dataclass(frozen=True)
+class _PanelForm:
+    """What the page shows of the ranking: its figures and the page's candidates."""
+
+    seats: int
+    warnings: list[str]
+    excluded_count: int
+    has_candidates: bool
+    errors: list[str]
+    page: Page[int]
+    candidates: list[_Candidate]
+    filters: CandidateFilterForm
+
+
+def _rank_and_invite(request: AuthedRequest, consultation: Consultation) -> _PanelForm | None:
+    """Rank every eligible expert, send the invitations ticked (None once sent) and copy
+    out the page to show; the ranking of the registry is freed when this returns."""
     # Every eligible expert is ranked: the page is paged, and a filter must find anyone.
     recommendation = recommend_panel(consultation, limit=None)
     errors: list[str] = []
@@ -156,26 +169,47 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
         except ConsultationError as error:
             errors = list(error.messages)
         else:
-            messages.success(request, pgettext("invitation", "The invitations were sent."))
-            return redirect("consultations:panel", consultation.pk)
+            return None
     page, candidates, filters = _candidates_page(request, consultation, recommendation)
+    return _PanelForm(
+        seats=recommendation.seats,
+        warnings=recommendation.warnings,
+        excluded_count=len(recommendation.excluded),
+        has_candidates=bool(recommendation.ranked or recommendation.excluded),
+        errors=errors,
+        page=page,
+        candidates=candidates,
+        filters=filters,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit("recommendation")
+def panel(request: AuthedRequest, pk: int) -> HttpResponse:
+    consultation = _secretariat_consultation(request, pk)
+    with collector.paused():
+        form = _rank_and_invite(request, consultation)
+    if form is None:
+        messages.success(request, pgettext("invitation", "The invitations were sent."))
+        return redirect("consultations:panel", consultation.pk)
     template = "consultations/panel.html#candidates" if request.htmx else "consultations/panel.html"
     return TemplateResponse(
         request,
         template,
         {
             "consultation": consultation,
-            "seats": recommendation.seats,
-            "recommendation_warnings": recommendation.warnings,
-            "excluded_count": len(recommendation.excluded),
-            "has_candidates": bool(recommendation.ranked or recommendation.excluded),
-            "page_obj": page,
-            "ranked": [c for c in candidates if not c.excluded],
-            "excluded": [c for c in candidates if c.excluded],
-            "filters": filters,
+            "seats": form.seats,
+            "recommendation_warnings": form.warnings,
+            "excluded_count": form.excluded_count,
+            "has_candidates": form.has_candidates,
+            "page_obj": form.page,
+            "ranked": [c for c in form.candidates if not c.excluded],
+            "excluded": [c for c in form.candidates if c.excluded],
+            "filters": form.filters,
             "query_string": query_without_page(request),
             "invitations": _invitations_with_delivery(request, consultation),
-            "errors": errors,
+            "errors": form.errors,
             "can_invite": lifecycle.can("invite", request.user, consultation),
             "can_resend": lifecycle.can("resend_invitation", request.user, consultation),
             "can_revoke": lifecycle.can("revoke_invitation", request.user, consultation),
