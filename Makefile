@@ -58,6 +58,7 @@ check-messages: install
 bench: install
 	$(PY) bench/matching.py
 	$(PY) bench/report.py
+	$(PY) bench/candidates.py
 
 clean:
 	rm -rf var/static .pytest_cache .mypy_cache .ruff_cache
