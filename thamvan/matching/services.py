@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from thamvan.accounts.models import Membership
 from thamvan.consultations.models import (
@@ -452,6 +452,9 @@ def _seats(consultation: Consultation) -> int:
 # --- Hard and soft rules ----------------------------------------------------------------
 
 
+UNREACHABLE = gettext_lazy("no email address or account: the invitation cannot be delivered")
+
+
 def is_reachable(expert: Expert) -> bool:
     """Whether an invitation can reach the expert: by e-mail, or through their account."""
     return bool(expert.email) or expert.user_id is not None
@@ -479,11 +482,7 @@ def _assess(
     if expert.pk in pool.away:
         warnings.append(Finding("unavailable", pool.away[expert.pk]))
     if not is_reachable(expert):
-        warnings.append(
-            Finding(
-                "no_email", _("no email address or account: the invitation cannot be delivered")
-            )
-        )
+        warnings.append(Finding("no_email", str(UNREACHABLE)))
     load = pool.open_panels.get(expert.pk, 0)
     if load >= expert.max_concurrent_consultations:
         warnings.append(
@@ -608,8 +607,13 @@ def build_instance(consultation: Consultation, pool: _Pool | None = None) -> Ins
             if similarities is None
             else {i: similarities.get(e.pk, 0.0) for i, e in enumerate(pool.experts)},
         )
-    # Read once: the loop below runs over the whole registry.
+    # Read once: the loop below runs over the whole registry. An expert no invitation can
+    # reach is never suggested; the secretariat may still choose them with a reason.
     unavailable = pool.unavailable
+    unreachable = str(UNREACHABLE)
+    for e in pool.experts:
+        if not is_reachable(e):
+            unavailable.setdefault(e.pk, unreachable)
     seniors = set(senior_ranks())
     members = [
         Member(

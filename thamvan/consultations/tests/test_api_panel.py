@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from thamvan.accounts.tests.factories import UserFactory
 from thamvan.audit.models import AuditEntry
 from thamvan.consultations import lifecycle
 from thamvan.consultations.lifecycle import ConsultationError
@@ -23,6 +24,7 @@ from thamvan.consultations.tests.conftest import World
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.consultations.tests.test_lifecycle_agreement import SCENARIOS, _build
 from thamvan.dossiers.tests.factories import DossierFactory
+from thamvan.experts.models import Expert
 from thamvan.experts.tests.factories import AffiliationFactory, ExpertFactory
 from thamvan.notifications.models import Notification
 
@@ -247,7 +249,12 @@ def test_candidates_are_filtered_and_sorted_as_on_the_page_with_their_history(
     # Lan (1/1), Bình (0/1), An (none).
     binh = ExpertFactory.create(full_name="Lê Văn Bình", specialties=["kien-truc"])
     lan = ExpertFactory.create(full_name="Vũ Thị Lan", specialties=["kien-truc"])
-    an = ExpertFactory.create(full_name="Trần Văn An", email="", specialties=["kien-truc"])
+    # No e-mail address, but an account reaches him; Ẩn has neither.
+    an = ExpertFactory.create(
+        full_name="Trần Văn An", email="", user=UserFactory.create(), specialties=["kien-truc"]
+    )
+    hidden = ExpertFactory.create(full_name="Hồ Văn Ẩn", email="", specialties=["kien-truc"])
+    Expert.objects.filter(pk=an.pk).update(email="")
     past = ConsultationFactory.create(association=orgs.association, title="Vòng trước")
     Consultation.objects.filter(pk=past.pk).update(state="closed", deadline=date(2026, 3, 10))
     for expert, submitted in ((lan, datetime(2026, 3, 6, 2, tzinfo=UTC)), (binh, None)):
@@ -282,9 +289,13 @@ def test_candidates_are_filtered_and_sorted_as_on_the_page_with_their_history(
         "last_panel": {"consultation_id": past.pk, "title": "Vòng trước", "joined": "2026-03-02"},
     }
     unreachable = client.get(base, {"has_email": "false"}).json()
-    assert [c["expert_id"] for c in unreachable["ranked"]] == [an.pk]
-    assert "no_email" in [w["rule"] for w in unreachable["ranked"][0]["warnings"]]
-    assert unreachable["ranked"][0]["history"]["last_panel"] is None
+    # An's account reaches him; Ẩn, reached by nothing, is never suggested.
+    assert unreachable["ranked"] == []
+    # Never suggested: excluded, and selectable with a reason.
+    assert [c["expert_id"] for c in unreachable["excluded"]] == [hidden.pk]
+    assert unreachable["excluded"][0]["selectable"] is True
+    assert "no_email" in [w["rule"] for w in unreachable["excluded"][0]["warnings"]]
+    assert unreachable["excluded"][0]["history"]["last_panel"] is None
     on_time = client.get(base, {"specialty": "kien-truc", "sort": "on_time"}).json()
     assert [c["expert_id"] for c in on_time["ranked"]] == [lan.pk, binh.pk, an.pk]
     for bad in ({"sort": "age"}, {"max_open_panels": "-1"}, {"rank": "XYZ"}):

@@ -243,7 +243,9 @@ def test_an_expert_nobody_can_reach_is_flagged_and_needs_a_reason(
     unreachable, an = candidates["unreachable"], candidates["an"]
     client = _english(as_user(secretariat))
     page = _tree(client.get(_url(consultation)))
-    row = page.xpath(f"//tr[@data-candidate='{unreachable.pk}']")[0]
+    # Never suggested: listed among the excluded, selectable with a reason.
+    assert not page.xpath(f"//tr[@data-candidate='{unreachable.pk}']")
+    row = page.xpath(f"//tr[@data-excluded='{unreachable.pk}']")[0]
     warning = row.xpath(".//*[@data-warning='no_email']")[0]
     assert "the invitation cannot be delivered" in warning.text_content()
     assert row.xpath(f".//input[@name='override_{unreachable.pk}']")
@@ -285,8 +287,8 @@ def test_an_expert_at_the_workload_limit_is_chosen_with_a_reason_never_without(
     client = _english(as_user(secretariat))
     page = client.get(_url(consultation))
     assert (
-        "An expert at their workload limit or away is listed among the excluded and may "
-        "still be chosen with a reason." in page.content.decode()
+        "An expert at their workload limit, away, or whom no invitation can reach is listed "
+        "among the excluded and may still be chosen with a reason." in page.content.decode()
     )
     row = _tree(page).xpath(f"//tr[@data-excluded='{busy.pk}']")[0]
     assert row.xpath(f".//input[@type='checkbox'][@value='{busy.pk}']")

@@ -263,3 +263,23 @@ def test_two_experts_of_one_employer_over_a_limit_of_one_need_a_reason(
     assert refused.value.code == "override_reason"
     assert "Trường Đại học Xây dựng Hà Nội already has 1 of at most 1" in refused.value.messages[0]
     assert colleagues[1].titled_name in refused.value.messages[0]
+
+
+def test_an_expert_no_invitation_can_reach_is_never_suggested_but_may_be_chosen(
+    consultation,
+):
+    ExpertFactory.create(
+        full_name="Lê Văn Thư", specialties=["giao-thong"], keywords="giao thông công cộng"
+    )
+    ExpertFactory.create(
+        full_name="Phạm Văn Điện",
+        specialties=["giao-thong"],
+        keywords="giao thông công cộng, bãi đỗ xe",
+        email="",
+    )
+    recommendation = recommend_panel(consultation)
+    assert "Phạm Văn Điện" not in {row.expert.full_name for row in recommendation.suggested}
+    ranked, excluded = _by_name(recommendation)
+    unreachable = excluded["Phạm Văn Điện"]
+    assert unreachable.selectable
+    assert [w.rule for w in unreachable.warnings] == ["no_email"]
