@@ -280,6 +280,7 @@ def test_an_expert_no_invitation_can_reach_is_never_suggested_but_may_be_chosen(
     recommendation = recommend_panel(consultation)
     assert "Phạm Văn Điện" not in {row.expert.full_name for row in recommendation.suggested}
     ranked, excluded = _by_name(recommendation)
+    assert "Phạm Văn Điện" not in ranked
     unreachable = excluded["Phạm Văn Điện"]
     assert unreachable.selectable
     assert [w.rule for w in unreachable.warnings] == ["no_email"]
