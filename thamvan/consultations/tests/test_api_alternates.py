@@ -236,4 +236,7 @@ def test_the_proposal_reads_a_bounded_number_of_queries(
     few = queries()
     for _ in range(30):
         ExpertFactory.create(specialties=["giao-thong"])
+    # The first request after the registry changed reads the profiles' texts once for
+    # the cached text similarities; compare like with like.
+    queries()
     assert queries() == few <= 40
