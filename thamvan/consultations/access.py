@@ -22,6 +22,7 @@ The panel's names follow ``invitations_visible_to``, the timeline included
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -162,6 +163,15 @@ def get_consultation_for_user(user: User, pk: int) -> Consultation:
         )
     except Consultation.DoesNotExist:
         raise not_found(Consultation, pk) from None
+
+
+def get_consultation_for_secretariat(user: User, pk: int) -> Consultation:
+    """A consultation the user runs as its association's secretariat: 404 when they may not
+    see it, 403 when they see it without running it (the panel's pages)."""
+    consultation = get_consultation_for_user(user, pk)
+    if not is_secretariat(user, consultation):
+        raise PermissionDenied
+    return consultation
 
 
 def can_read_documents(user: User, consultation: Consultation) -> bool:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,13 +22,6 @@ from thamvan.consultations.services import alternates as alternate_services
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
 from thamvan.matching.services import PanelRecommendation
-
-
-def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
-    consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_secretariat(request.user, consultation):
-        raise PermissionDenied
-    return consultation
 
 
 def alternates_context(
@@ -55,7 +47,7 @@ def alternate_invite(request: AuthedRequest, pk: int, invitation_pk: int) -> Htt
     """Invite the alternate proposed for a declined or expired invitation. A refusal (a
     conflict that appeared since, a missing reason) comes back here with the message,
     the reason typed and the proposal as it stands now."""
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
     form = AlternateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -101,7 +93,7 @@ def alternate_invite(request: AuthedRequest, pk: int, invitation_pk: int) -> Htt
 def auto_alternates(request: AuthedRequest, pk: int) -> HttpResponse:
     """Turn the automatic invitation of alternates on (the box ticked) or off, from the
     panel page or the consultation page, and go back there."""
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     enabled = request.POST.get("enabled") == "on"
     try:
         alternate_services.consultation_set_auto_alternates(

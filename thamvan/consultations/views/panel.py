@@ -119,13 +119,6 @@ def _invitations_with_delivery(
     return invitations
 
 
-def _secretariat_consultation(request: AuthedRequest, pk: int) -> Consultation:
-    consultation = access.get_consultation_for_user(request.user, pk)
-    if not access.is_secretariat(request.user, consultation):
-        raise PermissionDenied
-    return consultation
-
-
 @dataclass(frozen=True)
 class _PanelForm:
     """What the page shows of the ranking: its figures and the page's candidates."""
@@ -187,7 +180,7 @@ def _rank_and_invite(request: AuthedRequest, consultation: Consultation) -> _Pan
 @require_http_methods(["GET", "POST"])
 @rate_limit("recommendation")
 def panel(request: AuthedRequest, pk: int) -> HttpResponse:
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     with collector.paused():
         form = _rank_and_invite(request, consultation)
     if form is None:
@@ -221,7 +214,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_resend(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
     try:
         panel_services.invitation_resend(actor=request.user, invitation=invitation)
@@ -235,7 +228,7 @@ def invitation_resend(request: AuthedRequest, pk: int, invitation_pk: int) -> Ht
 @login_required
 @require_POST
 def invitation_revoke(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
     try:
         panel_services.invitation_revoke(
@@ -251,7 +244,7 @@ def invitation_revoke(request: AuthedRequest, pk: int, invitation_pk: int) -> Ht
 @login_required
 @require_POST
 def set_chair(request: AuthedRequest, pk: int, invitation_pk: int) -> HttpResponse:
-    consultation = _secretariat_consultation(request, pk)
+    consultation = access.get_consultation_for_secretariat(request.user, pk)
     invitation = access.get_invitation_for_user(request.user, consultation, invitation_pk)
     try:
         panel_services.panel_set_chair(
