@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from thamvan.consultations.forms import CandidateFilterForm, DeclarationForm, Re
 from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Consultation, Invitation
 from thamvan.consultations.services import panel as panel_services
+from thamvan.consultations.views.alternates import alternates_context
 from thamvan.core import collector
 from thamvan.core.http import AuthedRequest
 from thamvan.core.limits import rate_limit
@@ -131,6 +133,8 @@ class _PanelForm:
     page: Page[int]
     candidates: list[_Candidate]
     filters: CandidateFilterForm
+    # The proposals for declined or expired seats, read from the same ranking.
+    alternates: dict[str, Any]
 
 
 def _rank_and_invite(request: AuthedRequest, consultation: Consultation) -> _PanelForm | None:
@@ -173,6 +177,7 @@ def _rank_and_invite(request: AuthedRequest, consultation: Consultation) -> _Pan
         page=page,
         candidates=candidates,
         filters=filters,
+        alternates=alternates_context(request.user, consultation, recommendation),
     )
 
 
@@ -203,6 +208,7 @@ def panel(request: AuthedRequest, pk: int) -> HttpResponse:
             "query_string": query_without_page(request),
             "invitations": _invitations_with_delivery(request, consultation),
             "errors": form.errors,
+            "alternates": form.alternates,
             "can_invite": lifecycle.can("invite", request.user, consultation),
             "can_resend": lifecycle.can("resend_invitation", request.user, consultation),
             "can_revoke": lifecycle.can("revoke_invitation", request.user, consultation),
