@@ -615,6 +615,43 @@ def _require_expert_organization(actor: User, organization: Organization) -> Non
     _require_grant(actor, organization, Role.EXPERT)
 
 
+def _tie(expert: Expert, user: User) -> None:
+    expert.user = user
+    # A new version, so a registry form opened before cannot unlink the account.
+    save_with_lock(expert, expected_version=None, update_fields=["user"])
+
+
+@transaction.atomic
+def expert_account_claim(
+    *,
+    expert: Expert,
+    organization: Organization,
+    password: str = "",
+    user: User | None = None,
+) -> User:
+    """The expert takes up an account through their own personal invitation, which is
+    the grant: no manager acts. Without ``user`` a new account is made from the registry
+    record (name, address, phone) with ``password``; with ``user``, signed in with the
+    record's address, that account is taken up. Either way it gets the expert role in
+    ``organization`` (an ended one restored) and the record is tied to it. The caller has
+    checked that the account may be taken up."""
+    if user is None:
+        user = User.objects.create_user(
+            email=expert.email, password=password, full_name=expert.full_name, phone=expert.phone
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=user, organization=organization, role=Role.EXPERT
+    )
+    if not created and not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    # The roles read before this request must be read again.
+    user.__dict__.pop("_memberships_cache", None)
+    user.__dict__.pop("_scope_cache", None)
+    _tie(expert, user)
+    return user
+
+
 def _link(
     *,
     actor: User,
@@ -623,9 +660,7 @@ def _link(
     organization: Organization,
     request: HttpRequest | None,
 ) -> None:
-    expert.user = user
-    # A new version, so a registry form opened before cannot unlink the account.
-    save_with_lock(expert, expected_version=None, update_fields=["user"])
+    _tie(expert, user)
     if not Membership.objects.filter(
         user=user, organization=organization, role=Role.EXPERT, is_active=True
     ).exists():
@@ -736,8 +771,7 @@ def accounts_create_for_experts(
                     phone=expert.phone,
                     request=request,
                 )
-                expert.user = user
-                save_with_lock(expert, expected_version=None, update_fields=["user"])
+                _tie(expert, user)
                 audit.record(
                     actor=actor,
                     action=EXPERT_ACCOUNT_LINKED,

@@ -28,13 +28,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from thamvan import audit
-from thamvan.accounts.models import Membership, Role, User
+from thamvan.accounts import services as account_services
+from thamvan.accounts.models import User
 from thamvan.accounts.tokens import hash_token
 from thamvan.audit.services import Action
 from thamvan.consultations.lifecycle import ACTIONS, ConsultationError
 from thamvan.consultations.models import Consultation, Invitation, InvitationLink
 from thamvan.consultations.services import panel as panel_services
-from thamvan.core.locking import save_with_lock
 from thamvan.experts.models import Expert
 from thamvan.notifications import outbox
 from thamvan.notifications.models import OutgoingEmail
@@ -259,24 +259,9 @@ def _create_expert_account(expert: Expert, consultation: Consultation, password:
         raise ConsultationError(
             ACCOUNT_EXISTS, code="account_exists", params={"email": expert.email}
         )
-    user = User.objects.create_user(
-        email=expert.email, password=password, full_name=expert.full_name, phone=expert.phone
+    return account_services.expert_account_claim(
+        expert=expert, organization=consultation.association, password=password
     )
-    _join_association(user, consultation)
-    expert.user = user
-    save_with_lock(expert, expected_version=None, update_fields=["user"])
-    return user
-
-
-def _join_association(user: User, consultation: Consultation) -> None:
-    membership, created = Membership.objects.get_or_create(
-        user=user, organization=consultation.association, role=Role.EXPERT
-    )
-    if not created and not membership.is_active:
-        membership.is_active = True
-        membership.save(update_fields=["is_active"])
-    user.__dict__.pop("_memberships_cache", None)
-    user.__dict__.pop("_scope_cache", None)
 
 
 def _mark_used(link: InvitationLink) -> None:
@@ -318,9 +303,9 @@ def link_accept_signed_in(
         raise ConsultationError(NOT_THE_INVITEE, code="forbidden")
     if Expert.objects.filter(user=user).exists():
         raise ConsultationError(ACCOUNT_TAKEN, code="account_taken")
-    _join_association(user, invitation.consultation)
-    expert.user = user
-    save_with_lock(expert, expected_version=None, update_fields=["user"])
+    account_services.expert_account_claim(
+        expert=expert, organization=invitation.consultation.association, user=user
+    )
     panel_services.invitation_accept(
         actor=user, invitation=invitation, declared=declared, statement=statement
     )
