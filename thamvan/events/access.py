@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from thamvan.accounts.models import Role, User
+from thamvan.accounts.tokens import hash_token
 from thamvan.audit.denied import not_found
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.programme.access import scope_ids
@@ -88,10 +88,6 @@ def get_invitation_for_update(user: User, workshop_pk: int, pk: int) -> Invitati
 GUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
-def hash_guest_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def get_guest_invitation(token: str) -> Invitation:
     """The guest invitation a personal link names; 404 for an unknown, altered or revoked
     link (the invitation of a guest taken off the list is gone, and its link with it).
@@ -100,7 +96,7 @@ def get_guest_invitation(token: str) -> Invitation:
         raise Http404
     try:
         return Invitation.objects.select_related("workshop", "workshop__host").get(
-            guest_token_hash=hash_guest_token(token), user__isnull=True
+            guest_token_hash=hash_token(token), user__isnull=True
         )
     except Invitation.DoesNotExist:
         raise Http404 from None

@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from thamvan import audit
 from thamvan.accounts.models import User
+from thamvan.accounts.tokens import hash_token
 from thamvan.core.locking import save_with_lock
 from thamvan.dossiers.models import Dossier
-from thamvan.events.access import can_manage_workshops, hash_guest_token
+from thamvan.events.access import can_manage_workshops
 from thamvan.events.models import Invitation, MinutesConclusion, Workshop
 from thamvan.notifications import outbox
 from thamvan.notifications.models import OutgoingEmail
@@ -186,7 +187,7 @@ def guest_link_issue(invitation: Invitation) -> str:
     """A new personal link for a guest (256 random bits); only its hash is kept, so the
     link of an earlier e-mail stops working. Returns the raw token for the e-mail."""
     raw = secrets.token_urlsafe(32)
-    invitation.guest_token_hash = hash_guest_token(raw)
+    invitation.guest_token_hash = hash_token(raw)
     invitation.save(update_fields=["guest_token_hash"])
     return raw
 
