@@ -13,12 +13,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 
-from thamvan.consultations.models import Consultation, Invitation
+from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
+from thamvan.audit.models import AuditEntry
+from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.services import panel as panel_services
 from thamvan.consultations.tests.factories import ConsultationFactory, advance
 from thamvan.dossiers.tests.factories import DossierFactory
 from thamvan.experts.tests.factories import ConflictDeclarationFactory, ExpertFactory, specialty
+from thamvan.organizations.models import Organization
+from thamvan.organizations.tests.factories import OrganizationFactory
+
+# How the one-click invitation refuses the expert who declared a conflict with the dossier.
+CONFLICT_REFUSAL = (
+    "Đỗ Minh Khôi cannot sit on this panel: declared a conflict with the project "
+    "“Quy hoạch giao thông khu đô thị N9”, since 01/01/2020: Cố vấn cho chủ đầu tư."
+)
 
 
 @dataclass
@@ -89,3 +101,36 @@ def decline_first(seats: Seats, expert_user: Any) -> Invitation:
     seats.first.refresh_from_db()
     seats.consultation.refresh_from_db()
     return seats.first
+
+
+@pytest.fixture
+def vacated(seats: Seats, expert_user: Any) -> Seats:
+    decline_first(seats, expert_user)
+    return seats
+
+
+@pytest.fixture
+def other_secretariat(db: None) -> Any:
+    """The secretariat of another association, to which the request was not sent."""
+    association = OrganizationFactory.create(
+        name="Hội Kiến trúc sư Việt Nam", kind=Organization.Kind.ASSOCIATION
+    )
+    user = UserFactory.create(full_name="Đinh Thị Hoa", email="hoa@kts.example.vn")
+    MembershipFactory.create(user=user, organization=association, role="secretariat")
+    return user
+
+
+def english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
+    return client
+
+
+def footprint(seats: Seats) -> tuple[list[tuple[int, str]], bool, int, int]:
+    """What a refused click must leave as it was: the invitations, the automatic setting,
+    the timeline and the audit log."""
+    return (
+        sorted(seats.consultation.invitations.values_list("expert_id", "state")),
+        Consultation.objects.get(pk=seats.consultation.pk).auto_invite_alternates,
+        Transition.objects.filter(consultation=seats.consultation).count(),
+        AuditEntry.objects.exclude(action="access.denied").count(),
+    )

@@ -18,7 +18,13 @@ from thamvan.consultations.lifecycle import ConsultationError
 from thamvan.consultations.models import Invitation, Transition
 from thamvan.consultations.services import alternates as alternate_services
 from thamvan.consultations.services import panel as panel_services
-from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
+from thamvan.consultations.tests.alternates_world import (
+    CONFLICT_REFUSAL,
+    Seats,
+    decline_first,
+    footprint,
+    seats,
+)
 from thamvan.experts.tests.factories import (
     AffiliationFactory,
     ConflictDeclarationFactory,
@@ -30,20 +36,7 @@ from thamvan.organizations.tests.factories import OrganizationFactory
 __all__ = ["seats"]
 
 
-CONFLICT_REFUSAL = (
-    "Đỗ Minh Khôi cannot sit on this panel: declared a conflict with the project "
-    "“Quy hoạch giao thông khu đô thị N9”, since 01/01/2020: Cố vấn cho chủ đầu tư."
-)
-
 pytestmark = pytest.mark.django_db
-
-
-def _footprint(seats: Seats) -> tuple[list[tuple[int, str]], int, int]:
-    return (
-        sorted(seats.consultation.invitations.values_list("expert_id", "state")),
-        Transition.objects.filter(consultation=seats.consultation).count(),
-        AuditEntry.objects.exclude(action="access.denied").count(),
-    )
 
 
 def _expire_first(seats: Seats) -> Invitation:
@@ -182,7 +175,7 @@ def test_a_conflict_that_appears_after_the_proposal_refuses_the_click_naming_it(
     ConflictDeclarationFactory(
         expert=seats.best, dossier=seats.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
-    before = _footprint(seats)
+    before = footprint(seats)
     with translation.override("en"):
         with pytest.raises(ConsultationError) as refused:
             alternate_services.alternate_invite(
@@ -193,7 +186,7 @@ def test_a_conflict_that_appears_after_the_proposal_refuses_the_click_naming_it(
             )
         assert refused.value.code == "conflict"
         assert refused.value.messages == [CONFLICT_REFUSAL]
-    assert _footprint(seats) == before
+    assert footprint(seats) == before
     # The page then proposes the next one.
     assert alternate_services.alternate_for(seats.consultation) == seats.second
 
@@ -209,7 +202,7 @@ def test_an_alternate_a_rule_holds_back_needs_the_reason_which_is_kept(
     decline_first(seats, expert_user)
     (proposal,) = alternate_services.alternate_proposals(seats.consultation)
     assert proposal.needs_reason
-    before = _footprint(seats)
+    before = footprint(seats)
     with pytest.raises(ConsultationError) as refused:
         alternate_services.alternate_invite(
             actor=secretariat,
@@ -218,7 +211,7 @@ def test_an_alternate_a_rule_holds_back_needs_the_reason_which_is_kept(
             expert=proposal.expert,
         )
     assert refused.value.code == "override_reason"
-    assert _footprint(seats) == before
+    assert footprint(seats) == before
     alternate = alternate_services.alternate_invite(
         actor=secretariat,
         consultation=seats.consultation,
@@ -261,7 +254,7 @@ def test_the_click_is_refused_where_no_seat_waits_for_this_alternate(
         invitation = seats.second_invitation
     else:
         expert = seats.unreachable
-    before = _footprint(seats)
+    before = footprint(seats)
     with pytest.raises(ConsultationError) as refused:
         alternate_services.alternate_invite(
             actor=secretariat,
@@ -270,7 +263,7 @@ def test_the_click_is_refused_where_no_seat_waits_for_this_alternate(
             expert=expert,
         )
     assert refused.value.code == case
-    assert _footprint(seats) == before
+    assert footprint(seats) == before
 
 
 @pytest.mark.parametrize("persona", ["officer", "leadership", "expert_user", "other_expert_user"])
@@ -278,7 +271,7 @@ def test_only_the_secretariat_invites_an_alternate(
     persona: str, seats: Seats, expert_user: Any, request: pytest.FixtureRequest
 ) -> None:
     decline_first(seats, expert_user)
-    before = _footprint(seats)
+    before = footprint(seats)
     with pytest.raises(ConsultationError) as refused:
         alternate_services.alternate_invite(
             actor=request.getfixturevalue(persona),
@@ -286,7 +279,7 @@ def test_only_the_secretariat_invites_an_alternate(
             invitation=seats.first,
         )
     assert refused.value.code == "forbidden"
-    assert _footprint(seats) == before
+    assert footprint(seats) == before
 
 
 # --- Expiry and the secretariat ------------------------------------------------------------

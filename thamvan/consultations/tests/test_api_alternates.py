@@ -7,60 +7,32 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
-from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
-from thamvan.audit.models import AuditEntry
-from thamvan.consultations.models import Consultation, Invitation, Transition
-from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
+from thamvan.consultations.models import Invitation
+from thamvan.consultations.tests.alternates_world import (
+    Seats,
+    english,
+    footprint,
+    other_secretariat,
+    seats,
+    vacated,
+)
 from thamvan.experts.tests.factories import ConflictDeclarationFactory
-from thamvan.organizations.models import Organization
-from thamvan.organizations.tests.factories import OrganizationFactory
 
-__all__ = ["seats"]
+__all__ = ["other_secretariat", "seats", "vacated"]
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def vacated(seats: Seats, expert_user: Any) -> Seats:
-    decline_first(seats, expert_user)
-    return seats
-
-
-@pytest.fixture
-def other_secretariat(db: None) -> Any:
-    association = OrganizationFactory.create(
-        name="Hội Kiến trúc sư Việt Nam", kind=Organization.Kind.ASSOCIATION
-    )
-    user = UserFactory.create(full_name="Đinh Thị Hoa", email="hoa@kts.example.vn")
-    MembershipFactory.create(user=user, organization=association, role="secretariat")
-    return user
 
 
 def _url(seats: Seats, tail: str = "") -> str:
     return f"/api/v1/consultations/{seats.consultation.pk}/alternate{tail}"
 
 
-def _english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
-    return client
-
-
-def _footprint(seats: Seats) -> tuple[list[tuple[int, str]], bool, int, int]:
-    return (
-        sorted(seats.consultation.invitations.values_list("expert_id", "state")),
-        Consultation.objects.get(pk=seats.consultation.pk).auto_invite_alternates,
-        Transition.objects.filter(consultation=seats.consultation).count(),
-        AuditEntry.objects.exclude(action="access.denied").count(),
-    )
-
-
 def test_the_proposal_names_the_seat_the_alternate_and_why(
     vacated: Seats, secretariat: Any, api_client: Callable[[Any], Client]
 ) -> None:
-    body = _english(api_client(secretariat)).get(_url(vacated)).json()
+    body = english(api_client(secretariat)).get(_url(vacated)).json()
     assert body["seats"] == 1 and body["auto_invite_alternates"] is False
     (proposal,) = body["proposals"]
     assert proposal["invitation_id"] == vacated.first.pk
@@ -109,8 +81,8 @@ def test_a_conflict_appearing_after_the_proposal_answers_422_naming_it(
     ConflictDeclarationFactory(
         expert=vacated.best, dossier=vacated.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
-    before = _footprint(vacated)
-    response = _english(api_client(secretariat)).post(
+    before = footprint(vacated)
+    response = english(api_client(secretariat)).post(
         _url(vacated),
         {"invitation_id": vacated.first.pk, "expert_id": vacated.best.pk},
         content_type="application/json",
@@ -118,7 +90,7 @@ def test_a_conflict_appearing_after_the_proposal_answers_422_naming_it(
     assert response.status_code == 422
     assert response.json()["code"] == "conflict"
     assert "declared a conflict with the project" in str(response.json()["detail"])
-    assert _footprint(vacated) == before
+    assert footprint(vacated) == before
 
 
 @pytest.mark.parametrize(
@@ -137,17 +109,17 @@ def test_bad_input_answers_422_and_changes_nothing(
     secretariat: Any,
     api_client: Callable[[Any], Client],
 ) -> None:
-    before = _footprint(vacated)
+    before = footprint(vacated)
     response = api_client(secretariat).post(_url(vacated), payload, content_type="application/json")
     assert response.status_code == 422
     assert field in response.content.decode()
-    assert _footprint(vacated) == before
+    assert footprint(vacated) == before
 
 
 def test_an_unknown_expert_answers_422_and_an_invitation_of_another_panel_404(
     vacated: Seats, secretariat: Any, api_client: Callable[[Any], Client]
 ) -> None:
-    client = _english(api_client(secretariat))
+    client = english(api_client(secretariat))
     unknown = client.post(
         _url(vacated),
         {"invitation_id": vacated.first.pk, "expert_id": 999999},
@@ -207,10 +179,10 @@ def test_the_endpoints_are_the_secretariats_and_refused_to_everyone_else(
     api_client: Callable[[Any], Client],
 ) -> None:
     for name, refused in REFUSED.items():
-        before = _footprint(vacated)
+        before = footprint(vacated)
         response = _call(api_client(request.getfixturevalue(name)), endpoint, vacated)
         assert response.status_code == refused, (name, response.content)
-        assert _footprint(vacated) == before, name
+        assert footprint(vacated) == before, name
     response = _call(api_client(secretariat), endpoint, vacated)
     assert response.status_code == status, response.content
     if endpoint == "post":

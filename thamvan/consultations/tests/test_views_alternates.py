@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,45 +15,28 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import html
 
-from thamvan.accounts.tests.factories import MembershipFactory, UserFactory
-from thamvan.audit.models import AuditEntry
 from thamvan.consultations.models import Consultation, Invitation, Transition
 from thamvan.consultations.services import alternates as alternate_services
-from thamvan.consultations.tests.alternates_world import Seats, decline_first, seats
+from thamvan.consultations.tests.alternates_world import (
+    CONFLICT_REFUSAL,
+    Seats,
+    decline_first,
+    english,
+    footprint,
+    other_secretariat,
+    seats,
+    vacated,
+)
 from thamvan.experts.tests.factories import (
     ConflictDeclarationFactory,
     ExpertFactory,
     UnavailablePeriodFactory,
 )
-from thamvan.organizations.models import Organization
-from thamvan.organizations.tests.factories import OrganizationFactory
 
-__all__ = ["seats"]
+__all__ = ["other_secretariat", "seats", "vacated"]
 
-
-CONFLICT_REFUSAL = (
-    "Đỗ Minh Khôi cannot sit on this panel: declared a conflict with the project "
-    "“Quy hoạch giao thông khu đô thị N9”, since 01/01/2020: Cố vấn cho chủ đầu tư."
-)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def vacated(seats: Seats, expert_user: Any) -> Seats:
-    decline_first(seats, expert_user)
-    return seats
-
-
-@pytest.fixture
-def other_secretariat(db: None) -> Any:
-    """The secretariat of another association, to which the request was not sent."""
-    association = OrganizationFactory.create(
-        name="Hội Kiến trúc sư Việt Nam", kind=Organization.Kind.ASSOCIATION
-    )
-    user = UserFactory.create(full_name="Đinh Thị Hoa", email="hoa@kts.example.vn")
-    MembershipFactory.create(user=user, organization=association, role="secretariat")
-    return user
 
 
 def _panel(consultation: Consultation) -> str:
@@ -65,24 +47,10 @@ def _invite_url(seats: Seats) -> str:
     return reverse("consultations:alternate_invite", args=[seats.consultation.pk, seats.first.pk])
 
 
-def _english(client: Client) -> Client:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the site ignores Accept-Language
-    return client
-
-
-def _footprint(seats: Seats) -> tuple[list[tuple[int, str]], bool, int, int]:
-    return (
-        sorted(seats.consultation.invitations.values_list("expert_id", "state")),
-        Consultation.objects.get(pk=seats.consultation.pk).auto_invite_alternates,
-        Transition.objects.filter(consultation=seats.consultation).count(),
-        AuditEntry.objects.exclude(action="access.denied").count(),
-    )
-
-
 def test_the_panel_page_proposes_an_alternate_for_the_declined_seat(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    response = _english(as_user(secretariat)).get(_panel(vacated.consultation))
+    response = english(as_user(secretariat)).get(_panel(vacated.consultation))
     tree = html.fromstring(response.content.decode())
     (vacancy,) = tree.xpath(f"//div[@id='vacancy-{vacated.first.pk}']")
     text = vacancy.text_content()
@@ -99,7 +67,7 @@ def test_the_panel_page_proposes_an_alternate_for_the_declined_seat(
 def test_one_click_invites_the_alternate_and_returns_to_the_panel(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    client = _english(as_user(secretariat))
+    client = english(as_user(secretariat))
     response = client.post(_invite_url(vacated), {"expert": vacated.best.pk})
     assert response.status_code == 302 and response["Location"] == _panel(vacated.consultation)
     alternate = Invitation.objects.get(replaces=vacated.first)
@@ -115,16 +83,14 @@ def test_a_conflict_appearing_before_the_click_is_refused_with_the_next_proposal
     ConflictDeclarationFactory(
         expert=vacated.best, dossier=vacated.consultation.dossier, reason="Cố vấn cho chủ đầu tư"
     )
-    before = _footprint(vacated)
-    response = _english(as_user(secretariat)).post(
-        _invite_url(vacated), {"expert": vacated.best.pk}
-    )
+    before = footprint(vacated)
+    response = english(as_user(secretariat)).post(_invite_url(vacated), {"expert": vacated.best.pk})
     assert response.status_code == 200
     text = response.content.decode()
     assert CONFLICT_REFUSAL in text
     tree = html.fromstring(text)
     assert tree.xpath("//button[@data-alternate]/@data-alternate") == [str(vacated.second.pk)]
-    assert _footprint(vacated) == before
+    assert footprint(vacated) == before
 
 
 def test_an_alternate_needing_a_reason_gets_a_small_form_that_keeps_what_was_typed(
@@ -137,7 +103,7 @@ def test_an_alternate_needing_a_reason_gets_a_small_form_that_keeps_what_was_typ
         )
     decline_first(seats, expert_user)
     (proposal,) = alternate_services.alternate_proposals(seats.consultation)
-    client = _english(as_user(secretariat))
+    client = english(as_user(secretariat))
     tree = html.fromstring(client.get(_panel(seats.consultation)).content.decode())
     (reason,) = tree.xpath(f"//div[@id='vacancy-{seats.first.pk}']//input[@name='reason']")
     assert reason.get("required") is not None
@@ -173,25 +139,25 @@ def test_an_alternate_needing_a_reason_gets_a_small_form_that_keeps_what_was_typ
 def test_a_bad_expert_id_is_refused_with_a_message_and_changes_nothing(
     value: str, vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    before = _footprint(vacated)
-    response = _english(as_user(secretariat)).post(_invite_url(vacated), {"expert": value})
+    before = footprint(vacated)
+    response = english(as_user(secretariat)).post(_invite_url(vacated), {"expert": value})
     assert response.status_code == 200
     assert "Please correct the errors below." in response.content.decode()
-    assert _footprint(vacated) == before
+    assert footprint(vacated) == before
 
 
 def test_an_inactive_expert_is_refused(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
     retired = ExpertFactory.create(full_name="Ngô Văn Nghỉ", is_active=False)
-    response = _english(as_user(secretariat)).post(_invite_url(vacated), {"expert": retired.pk})
+    response = english(as_user(secretariat)).post(_invite_url(vacated), {"expert": retired.pk})
     assert "No active expert has this id." in response.content.decode()
 
 
 def test_the_alternate_page_says_when_no_seat_waits_here(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    client = _english(as_user(secretariat))
+    client = english(as_user(secretariat))
     url = reverse(
         "consultations:alternate_invite",
         args=[vacated.consultation.pk, vacated.second_invitation.pk],
@@ -217,7 +183,7 @@ def test_the_consultation_page_offers_the_setting_to_the_secretariat_only(
     seats: Seats, as_user: Callable[[Any], Client], secretariat: Any, officer: Any
 ) -> None:
     url = seats.consultation.get_absolute_url()
-    client = _english(as_user(secretariat))
+    client = english(as_user(secretariat))
     tree = html.fromstring(client.get(url).content.decode())
     (form,) = tree.xpath("//form[@id='auto-alternates']")
     assert form.xpath(".//input[@name='return_to']/@value") == ["detail"]
@@ -234,7 +200,7 @@ def test_the_consultation_page_offers_the_setting_to_the_secretariat_only(
 def test_the_automatic_setting_is_saved_from_the_panel_page(
     vacated: Seats, as_user: Callable[[Any], Client], secretariat: Any
 ) -> None:
-    client = _english(as_user(secretariat))
+    client = english(as_user(secretariat))
     url = reverse("consultations:auto_alternates", args=[vacated.consultation.pk])
     response = client.post(url, {"enabled": "on"})
     assert response.status_code == 302
@@ -291,10 +257,10 @@ def test_only_the_secretariat_reaches_the_alternates_side_by_side_with_everyone_
     as_user: Callable[[Any], Client],
 ) -> None:
     for name, status in REFUSED.items():
-        before = _footprint(vacated)
+        before = footprint(vacated)
         response = _act(as_user(request.getfixturevalue(name)), action, vacated)
         assert response.status_code == status, name
-        assert _footprint(vacated) == before, name
+        assert footprint(vacated) == before, name
     response = _act(as_user(request.getfixturevalue(allowed)), action, vacated)
     assert response.status_code == (200 if action == "page" else 302)
     if action == "invite":
